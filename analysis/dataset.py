@@ -1,0 +1,109 @@
+"""Load the data package (``data/``) into typed DataFrames."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+
+#: The tables of the data package, in load order.
+TABLES = ("drugs", "regimens", "studies", "arms", "outcomes", "published")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The validated data package.
+
+    Each table is a DataFrame typed from ``datapackage.json``: integer fields are
+    pandas nullable ``Int64``, number fields ``float64``, boolean fields ``bool`` and
+    string fields ``object`` with missing values as empty strings.
+    """
+
+    drugs: pd.DataFrame
+    regimens: pd.DataFrame
+    studies: pd.DataFrame
+    arms: pd.DataFrame
+    outcomes: pd.DataFrame
+    published: pd.DataFrame
+    data_dir: Path
+    sha256: str
+
+    @property
+    def version(self) -> str:
+        """Short data version: the first 12 hex digits of :attr:`sha256`."""
+        return self.sha256[:12]
+
+
+def data_sha256(data_dir: Path | str | None = None) -> str:
+    """SHA-256 over every file of the data package (relative path and bytes, sorted).
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        The data directory (default ``data/``).
+
+    Returns
+    -------
+    str
+        Hex digest; changes whenever any byte of any data file changes.
+    """
+    root = Path(data_dir or paths.DATA)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _read_table(path: Path, fields: list[dict]) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    for field in fields:
+        name, kind = field["name"], field.get("type", "string")
+        if name not in frame:
+            continue
+        column = frame[name].str.strip()
+        if kind == "integer":
+            frame[name] = pd.to_numeric(column.replace("", None)).astype("Int64")
+        elif kind == "number":
+            frame[name] = pd.to_numeric(column.replace("", None)).astype("float64")
+        elif kind == "boolean":
+            frame[name] = column.str.lower().eq("true")
+        else:
+            frame[name] = column.astype(object)
+    return frame
+
+
+def load_dataset(data_dir: Path | str | None = None, *, validate: bool = True) -> Dataset:
+    """Read (and by default validate) the data package.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        The data directory (default ``data/``).
+    validate : bool
+        Run :func:`analysis.validate.validate_data_dir` first and raise
+        :class:`analysis.validate.DataValidationError` listing every problem.
+
+    Returns
+    -------
+    Dataset
+    """
+    root = Path(data_dir or paths.DATA)
+    if validate:
+        from .validate import check_data_dir
+
+        check_data_dir(root)
+    package = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    schemas = {r["name"]: r for r in package["resources"]}
+    tables = {
+        name: _read_table(root / schemas[name]["path"], schemas[name]["schema"]["fields"])
+        for name in TABLES
+    }
+    return Dataset(**tables, data_dir=root, sha256=data_sha256(root))

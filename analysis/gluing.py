@@ -1,0 +1,50 @@
+"""Hand results to the book: glue strings, figures and tables into MyST-NB."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import HTML
+
+
+def html_table(df: pd.DataFrame) -> HTML:
+    """Render a table as escaped HTML (cell text is data, never markup).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Table of formatted text.
+
+    Returns
+    -------
+    IPython.display.HTML
+        ``df.to_html(escape=True)`` without the index, styled by the book theme.
+    """
+    return HTML(df.to_html(index=False, escape=True, border=0, na_rep="\u2014",
+                           classes=["table", "dtt-table"]))
+
+
+def glue_facts(facts: Mapping[str, object]) -> None:
+    """Glue every value as text (``{glue:text}`key```), none displayed in the cell."""
+    from myst_nb import glue
+
+    for key, value in facts.items():
+        glue(key, str(value), display=False)
+
+
+def glue_figure(key: str, ax) -> None:
+    """Glue the figure of ``ax`` (an Axes or Figure) under ``key`` and close it."""
+    from myst_nb import glue
+
+    fig = ax if isinstance(ax, plt.Figure) else ax.figure
+    glue(key, fig, display=False)
+    plt.close(fig)
+
+
+def glue_table(key: str, df: pd.DataFrame) -> None:
+    """Glue a table as escaped HTML under ``key``."""
+    from myst_nb import glue
+
+    glue(key, html_table(df), display=False)

@@ -1,0 +1,182 @@
+"""From the data package to per-regimen pooled results for one outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .dataset import Dataset
+from .pooling import pool_proportions
+from .results import PooledProportion
+from .settings import METHODS, PRIMARY
+
+#: Outcome vocabulary of ``outcomes.csv`` with the wording used in the book.
+OUTCOMES = {
+    "ae": "Adverse events",
+    "sae": "Serious adverse events",
+    "clinical_response": "Clinical response",
+    "clinical_remission": "Clinical remission",
+    "endoscopic_response": "Endoscopic/radiologic response",
+    "endoscopic_remission": "Endoscopic/radiologic remission",
+}
+SAFETY = ("ae", "sae")
+EFFICACY = ("clinical_response", "clinical_remission", "endoscopic_response",
+            "endoscopic_remission")
+#: Label of whole-study arms spanning several regimens.
+MIXED = "mixed"
+#: Publication types excluded by the "peer-reviewed only" sensitivity analysis.
+GREY_LITERATURE = ("conference_abstract", "preprint")
+
+
+def outcome_rows(ds: Dataset, outcome: str, *, exclude_publication_types=()) -> pd.DataFrame:
+    """Analysed outcome rows of one outcome, joined with their arm and study.
+
+    Studies superseded by an overlapping cohort (``studies.overlaps_with`` set) are left
+    out, and so are studies whose ``publication_type`` is in ``exclude_publication_types``.
+
+    Returns
+    -------
+    DataFrame
+        One row per arm: ``study_id, arm_id, regimen, events, total, kind, design,
+        publication_type, population, disease`` and the other study columns.
+    """
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}; expected one of {sorted(OUTCOMES)}")
+    rows = ds.outcomes[(ds.outcomes["outcome"] == outcome) & ds.outcomes["analysed"]]
+    rows = rows.merge(ds.arms[["arm_id", "study_id", "regimen", "regimens_included",
+                               "n_patients", "n_trials"]], on="arm_id", how="left")
+    rows = rows.merge(ds.studies, on="study_id", how="left", suffixes=("", "_study"))
+    keep = rows["overlaps_with"].eq("") & ~rows["publication_type"].isin(
+        exclude_publication_types)
+    return rows[keep].sort_values(["regimen", "study_id"]).reset_index(drop=True)
+
+
+def _pool(frame: pd.DataFrame, method: str) -> PooledProportion:
+    return pool_proportions(frame["events"].astype(int).to_numpy(),
+                            frame["total"].astype(int).to_numpy(),
+                            frame["study_id"].tolist(), method=method)
+
+
+@dataclass(frozen=True)
+class RegimenSynthesis:
+    """Per-regimen pooled proportions of one outcome under one method.
+
+    Attributes
+    ----------
+    outcome, method : str
+        Outcome code and key of :data:`analysis.settings.METHODS`.
+    rows : DataFrame
+        The analysed rows (:func:`outcome_rows`), mixed arms included.
+    pools : dict
+        Regimen label -> :class:`PooledProportion`, for every regimen with data.
+    failures : dict
+        Regimen label -> message, where the method could not be fitted (never silent).
+    any_combination : PooledProportion or None
+        All arms pooled together (mixed whole-study arms included; a study that reports
+        a whole-study count contributes that count instead of its regimen arms).
+    """
+
+    outcome: str
+    method: str
+    rows: pd.DataFrame = field(repr=False)
+    pools: dict[str, PooledProportion] = field(repr=False)
+    failures: dict[str, str]
+    any_combination: PooledProportion | None = field(repr=False)
+
+    @property
+    def label(self) -> str:
+        """The outcome's wording, e.g. ``'Serious adverse events'``."""
+        return OUTCOMES[self.outcome]
+
+    @property
+    def regimen_rows(self) -> pd.DataFrame:
+        """Rows of single-regimen arms (mixed arms excluded)."""
+        return self.rows[self.rows["regimen"] != MIXED]
+
+
+def synthesise(ds: Dataset, outcome: str, method: str = PRIMARY, *,
+               exclude_publication_types=()) -> RegimenSynthesis:
+    """Pool one outcome per regimen, plus an "any combination" pool.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data package.
+    outcome : str
+        One of :data:`OUTCOMES`.
+    method : str
+        Key of :data:`analysis.settings.METHODS` (default: the primary analysis).
+    exclude_publication_types : sequence of str
+        Leave out studies of these publication types (sensitivity analyses).
+
+    Returns
+    -------
+    RegimenSynthesis
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {sorted(METHODS)}")
+    rows = outcome_rows(ds, outcome, exclude_publication_types=exclude_publication_types)
+    single = rows[rows["regimen"] != MIXED]
+    pools, failures = {}, {}
+    for regimen, frame in single.groupby("regimen", sort=True):
+        try:
+            pools[regimen] = _pool(frame, method)
+        except (ArithmeticError, RuntimeError, ValueError) as error:
+            failures[regimen] = f"{type(error).__name__}: {error}"
+    whole_study = rows["study_id"].isin(rows.loc[rows["regimen"] == MIXED, "study_id"])
+    overall = rows[~whole_study | (rows["regimen"] == MIXED)]
+    any_combination = None
+    if len(overall):
+        try:
+            any_combination = _pool(overall, method)
+        except (ArithmeticError, RuntimeError, ValueError) as error:
+            failures["any combination"] = f"{type(error).__name__}: {error}"
+    return RegimenSynthesis(outcome, method, rows, pools, failures, any_combination)
+
+
+def results_table(ds: Dataset, methods=(PRIMARY, "as_published")) -> pd.DataFrame:
+    """Every pooled estimate of the book as one tidy table (for downloads and diffs).
+
+    Returns
+    -------
+    DataFrame
+        One row per outcome x regimen (and ``any`` for the any-combination pool) x
+        method: ``result_id`` (``outcome/regimen/method``, stable across releases),
+        ``outcome, regimen, method, k, n, events, estimate, ci_low, ci_high, pi_low,
+        pi_high, tau2, i2, studies, data_version``.
+    """
+    records = []
+    for method in methods:
+        for outcome in OUTCOMES:
+            syn = synthesise(ds, outcome, method)
+            items = list(syn.pools.items())
+            if syn.any_combination is not None:
+                items.append(("any", syn.any_combination))
+            for regimen, pool in items:
+                records.append({
+                    "result_id": f"{outcome}/{regimen}/{method}",
+                    "outcome": outcome, "regimen": regimen, "method": method,
+                    "k": pool.k, "n": pool.n_total, "events": pool.events_total,
+                    "estimate": pool.estimate, "ci_low": pool.ci_low, "ci_high": pool.ci_high,
+                    "pi_low": pool.pi_low, "pi_high": pool.pi_high, "tau2": pool.tau2,
+                    "i2": pool.i2, "studies": ";".join(pool.studies["label"].astype(str)),
+                    "data_version": ds.version,
+                })
+    return pd.DataFrame.from_records(records)
+
+
+def regimen_trials(ds: Dataset) -> pd.DataFrame:
+    """Therapeutic trials per regimen in our data (single-regimen arms, overlaps removed).
+
+    Returns
+    -------
+    DataFrame
+        ``regimen, studies, trials`` where trials counts ``n_trials``, or ``n_patients``
+        when a source gives no trial count.
+    """
+    arms = ds.arms.merge(ds.studies[["study_id", "overlaps_with"]], on="study_id")
+    arms = arms[(arms["regimen"] != MIXED) & arms["overlaps_with"].eq("")]
+    trials = arms["n_trials"].fillna(arms["n_patients"])
+    return (arms.assign(trials=trials).groupby("regimen")
+            .agg(studies=("study_id", "nunique"), trials=("trials", "sum")).reset_index())

@@ -1,0 +1,105 @@
+"""Tables of the book, as DataFrames of formatted text (rounding happens here)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .dataset import Dataset
+from .formatting import fmt_count, fmt_i2, fmt_interval, fmt_pct
+from .synthesis import MIXED, OUTCOMES, RegimenSynthesis, outcome_rows, regimen_trials
+
+#: Shown where a number is missing from every source we have.
+MISSING = "\u2014"
+
+
+def summary_table(syn: RegimenSynthesis) -> pd.DataFrame:
+    """One row per regimen: studies, TTs, pooled % (95% CI), 95% PI and I².
+
+    The last row is the any-combination pool (mixed whole-study arms included); regimens
+    whose model could not be fitted are listed with the reason.
+    """
+    rows = []
+    items = list(syn.pools.items())
+    if syn.any_combination is not None:
+        items.append(("Any combination", syn.any_combination))
+    for regimen, pool in items:
+        rows.append({
+            "Regimen": regimen,
+            "Studies": pool.k,
+            "TTs": fmt_count(pool.n_total),
+            "Events": fmt_count(pool.events_total),
+            "Pooled % (95% CI)": f"{fmt_pct(pool.estimate)} ({fmt_interval(pool.ci_low, pool.ci_high)})",
+            "95% PI": fmt_interval(pool.pi_low, pool.pi_high) if pool.k >= 3 else MISSING,
+            "I²": fmt_i2(pool),
+        })
+    for regimen, reason in syn.failures.items():
+        rows.append({"Regimen": regimen, "Studies": MISSING, "TTs": MISSING, "Events": MISSING,
+                     "Pooled % (95% CI)": f"not estimable: {reason}", "95% PI": MISSING,
+                     "I²": MISSING})
+    return pd.DataFrame(rows)
+
+
+def published_trials(ds: Dataset, review: str = "anderson2026") -> pd.Series:
+    """Therapeutic trials per regimen stated by a published review (regimen -> TTs).
+
+    A regimen's ``trials`` row is used where the review states one, else the largest
+    ``trials`` figure of that regimen's outcome rows.
+    """
+    pub = ds.published[(ds.published["review"] == review) & (ds.published["regimen"] != "any")]
+    pub = pub.dropna(subset=["trials"])
+    stated = pub[pub["outcome"] == "trials"].set_index("regimen")["trials"]
+    largest = pub.groupby("regimen")["trials"].max()
+    return stated.combine_first(largest).astype("Int64")
+
+
+def completeness_table(ds: Dataset) -> pd.DataFrame:
+    """Per regimen: what our data hold against the 2026 paper, and which outcomes are missing.
+
+    Columns: ``Regimen``, ``Studies`` and ``TTs`` in our data, ``TTs (2026 paper)``,
+    ``TTs missing`` (paper minus ours, where the paper states its count) and, per outcome,
+    ``k/TTs`` with data (or a dash where no source states the outcome for that regimen).
+    """
+    ours = regimen_trials(ds).set_index("regimen")
+    paper = published_trials(ds)
+    regimens = sorted(set(ours.index) | set(paper.index))
+    per_outcome = {}
+    for outcome in OUTCOMES:
+        rows = outcome_rows(ds, outcome)
+        rows = rows[rows["regimen"] != MIXED]
+        per_outcome[outcome] = rows.groupby("regimen").agg(
+            k=("study_id", "nunique"), n=("total", "sum"))
+    records = []
+    for regimen in regimens:
+        have = ours.loc[regimen] if regimen in ours.index else None
+        trials = int(have["trials"]) if have is not None and pd.notna(have["trials"]) else 0
+        target = paper.get(regimen, pd.NA)
+        record = {
+            "Regimen": regimen,
+            "Studies": int(have["studies"]) if have is not None else 0,
+            "TTs": trials,
+            "TTs (2026 paper)": MISSING if pd.isna(target) else int(target),
+            "TTs missing": MISSING if pd.isna(target) else max(int(target) - trials, 0),
+        }
+        for outcome, table in per_outcome.items():
+            record[OUTCOMES[outcome]] = (f"{table.loc[regimen, 'k']}/{table.loc[regimen, 'n']}"
+                                         if regimen in table.index else MISSING)
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def studies_table(ds: Dataset) -> pd.DataFrame:
+    """The included studies: id, design, publication type, population, disease, review."""
+    arms = ds.arms.groupby("study_id")["regimen"].apply(
+        lambda r: ", ".join(sorted(set(r) - {MIXED})) or MIXED)
+    table = ds.studies.assign(regimens=ds.studies["study_id"].map(arms).fillna(MISSING))
+    table = table.sort_values(["review_version", "study_id"])
+    return pd.DataFrame({
+        "Study": table["study_id"],
+        "Design": table["design"].str.replace("_", " "),
+        "Report": table["publication_type"].str.replace("_", " "),
+        "Population": table["population"].str.replace("_", " "),
+        "Disease": table["disease"],
+        "Regimens": table["regimens"],
+        "Review": table["review_version"],
+        "Overlaps (excluded)": table["overlaps_with"].replace("", MISSING),
+    }).reset_index(drop=True)

@@ -1,0 +1,153 @@
+"""Build the Jupyter Book so that the site never shows stale or half-built results.
+
+Jupyter Book 1 keys its execution cache on code cells and Sphinx re-reads only the
+chapters whose source changed, so a changed CSV would otherwise leave old numbers on the
+site. This script fingerprints every input of the build:
+
+* ``data``: every file under ``data/``;
+* ``code``: the ``analysis`` package, ``requirements.txt``, ``pyproject.toml``, this script;
+* ``config``: ``book/_config.yml``, ``book/_toc.yml``, ``book/references.bib`` and other
+  non-chapter files of ``book/``;
+* ``chapters``: one hash per chapter source (``book/**/*.md``).
+
+and decides:
+
+* nothing changed and the site exists: do nothing (a no-op rebuild executes no chapter);
+* only chapter sources changed: incremental build; Sphinx re-reads and MyST-NB
+  re-executes just those chapters;
+* anything else changed (data, code, config, or the last build failed): clean build of
+  every chapter.
+
+The book is built in a work directory (``book/_build/work``); the published site
+``book/_build/html`` is replaced only after the whole build succeeded (validation, every
+chapter executed without error, no Sphinx warning), by renaming a complete staging copy
+into place. A failed build leaves the published site byte-for-byte intact.
+
+Usage: ``python scripts/build_book.py [--root DIR] [--force]``; exit status 0 on success
+or no-op, 1 on a failed build (the published site untouched).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+FINGERPRINT = "fingerprint.json"
+
+
+def _hash_files(root: Path, files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _files(folder: Path, pattern: str = "*") -> list[Path]:
+    skip = {"__pycache__", "_build", ".ipynb_checkpoints", ".jupyter_cache"}
+    return [
+        p for p in folder.rglob(pattern)
+        if p.is_file() and not skip.intersection(p.relative_to(folder).parts)
+    ]
+
+
+def fingerprint(root: Path) -> dict:
+    """Hash every input of the build, grouped by what a change to it invalidates."""
+    book = root / "book"
+    chapters = _files(book, "*.md")
+    config = [p for p in _files(book) if p.suffix != ".md"]
+    code = _files(root / "analysis", "*.py") + _files(root / "scripts", "*.py") + [
+        p for p in (root / "requirements.txt", root / "pyproject.toml") if p.exists()
+    ]
+    return {
+        "data": _hash_files(root, _files(root / "data")),
+        "code": _hash_files(root, code),
+        "config": _hash_files(root, config),
+        "chapters": {p.relative_to(root).as_posix(): _hash_files(root, [p]) for p in chapters},
+    }
+
+
+def plan(previous: dict | None, current: dict, site_exists: bool) -> str:
+    """Return ``"noop"``, ``"incremental"`` or ``"clean"``."""
+    if previous is None or not site_exists:
+        return "clean"
+    if any(previous.get(key) != current[key] for key in ("data", "code", "config")):
+        return "clean"
+    if previous.get("chapters") != current["chapters"]:
+        return "incremental"
+    return "noop"
+
+
+def _run(cmd: list[str], env: dict) -> int:
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.call(cmd, env=env)
+
+
+def build(root: Path, force: bool = False) -> int:
+    """Validate, build and atomically publish the book under ``root``; return exit status."""
+    root = root.resolve()
+    build_dir = root / "book" / "_build"
+    work, site = build_dir / "work", build_dir / "html"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    started = time.perf_counter()
+
+    if _run([sys.executable, "-m", "analysis", "validate", str(root / "data")], env):
+        print("build_book: data invalid; nothing built, published site untouched", file=sys.stderr)
+        return 1
+
+    current = fingerprint(root)
+    stamp = work / FINGERPRINT
+    previous = json.loads(stamp.read_text()) if stamp.exists() and not force else None
+    mode = plan(previous, current, site.exists())
+    print(f"build_book: {mode} build", flush=True)
+    if mode == "noop":
+        print(f"build_book: up to date ({time.perf_counter() - started:.1f} s)")
+        return 0
+    if mode == "clean" and work.exists():
+        shutil.rmtree(work)
+    stamp.unlink(missing_ok=True)  # a failed build must not look up to date next time
+
+    cmd = [sys.executable, "-m", "jupyter_book.cli.main", "build", str(root / "book"),
+           "--path-output", str(work), "-W", "-n", "--keep-going"]
+    if mode == "clean":
+        cmd.append("--all")
+    if _run(cmd, env):
+        print("build_book: build failed; published site untouched", file=sys.stderr)
+        return 1
+
+    staging, old = build_dir / "html.staging", build_dir / "html.old"
+    for leftover in (staging, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    shutil.copytree(work / "_build" / "html", staging)
+    if site.exists():
+        os.replace(site, old)
+    os.replace(staging, site)
+    if old.exists():
+        shutil.rmtree(old)
+    stamp.write_text(json.dumps(current, indent=1))
+    print(f"build_book: published {site} ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
+                        help="repository root (default: this script's repository)")
+    parser.add_argument("--force", action="store_true", help="clean build even if up to date")
+    args = parser.parse_args(argv)
+    return build(args.root, force=args.force)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,14 +10,21 @@ from .synthesis import MIXED, OUTCOMES, RegimenSynthesis, regimen_trials
 NONE = "none"
 
 
-def outcome_facts(syn: RegimenSynthesis) -> dict[str, str]:
-    """Facts about one outcome's synthesis, keyed ``<outcome>_<fact>``.
+def outcome_facts(*syntheses: RegimenSynthesis) -> dict[str, str]:
+    """Facts about each outcome's synthesis, keyed ``<outcome>_<fact>``.
 
     Keys: ``n_studies`` (studies contributing, mixed arms included), ``n_tts`` (trials in
     single-regimen pools), ``n_regimens`` (regimens with data), ``n_pooled`` (regimens
     with at least two studies), ``range`` (lowest to highest pooled rate with regimens),
     ``any`` (any-combination pooled rate with CI), ``n_not_estimable``, ``method``.
     """
+    facts = {}
+    for syn in syntheses:
+        facts.update(_one_outcome_facts(syn))
+    return facts
+
+
+def _one_outcome_facts(syn: RegimenSynthesis) -> dict[str, str]:
     o = syn.outcome
     pools = syn.pools
     facts = {
@@ -66,4 +73,59 @@ def dataset_facts(ds: Dataset) -> dict[str, str]:
         "data_version": ds.version,
         "paper_studies": fmt_count(paper_studies.max()) if len(paper_studies) else NONE,
         "paper_tts": fmt_count(paper_tts.max()) if len(paper_tts) else NONE,
+    }
+
+
+_TRANSFORMS = {"logit": "logit", "freeman-tukey": "Freeman-Tukey double arcsine",
+               "arcsine": "arcsine square root", "raw": "untransformed proportion"}
+_TAU2 = {"DL": "DerSimonian-Laird", "REML": "restricted maximum likelihood",
+         "PM": "Paule-Mandel", "ML": "maximum likelihood", "HE": "Hedges",
+         "SJ": "Sidik-Jonkman"}
+_CI = {"wald": "Wald (z) CI", "hk": "Hartung-Knapp CI (t, k-1 df)",
+       "hk-adhoc": "Hartung-Knapp CI never narrower than Wald"}
+
+
+def describe_method(method) -> str:
+    """Describe a :class:`analysis.results.Method` in words for the methods chapter."""
+    if method.model == "glmm":
+        core = ("binomial-normal generalised linear mixed model (random-intercept logistic "
+                "regression, maximum likelihood, adaptive Gauss-Hermite quadrature)")
+    else:
+        core = (f"inverse-variance random effects on the {_TRANSFORMS[method.transform]} scale, "
+                f"tau\u00b2 by {_TAU2[method.tau2]}")
+    return f"{core}, {_CI.get(method.ci, method.ci)}"
+
+
+def method_facts() -> dict[str, str]:
+    """``<key>_label`` describing each named method of :data:`analysis.settings.METHODS`."""
+    from .settings import METHODS
+
+    return {f"{key}_label": describe_method(method) for key, method in METHODS.items()}
+
+
+def completeness_facts(ds: Dataset) -> dict[str, str]:
+    """How much of the 2026 paper's evidence our sources recover.
+
+    Keys: ``paper_regimens`` (regimens with a stated TT count in the paper),
+    ``tts_recovered`` (our TTs, capped at the paper's count per regimen, over those
+    regimens), ``tts_paper_sum``, ``tts_recovered_pct``, ``regimens_complete``
+    (regimens where we hold at least the paper's TTs, listed) and ``n_cells_missing``
+    (regimen x outcome cells with no data, of ``n_cells``).
+    """
+    from .tables import MISSING, completeness_table
+
+    table = completeness_table(ds)
+    stated = table[table["TTs (2026 paper)"] != MISSING]
+    paper = stated["TTs (2026 paper)"].astype(int)
+    recovered = stated["TTs"].clip(upper=paper)
+    complete = stated.loc[stated["TTs"] >= paper, "Regimen"].tolist()
+    cells = table[list(OUTCOMES.values())]
+    return {
+        "paper_regimens": fmt_count(len(stated)),
+        "tts_recovered": fmt_count(recovered.sum()),
+        "tts_paper_sum": fmt_count(paper.sum()),
+        "tts_recovered_pct": fmt_pct(recovered.sum() / paper.sum()) if paper.sum() else NONE,
+        "regimens_complete": ", ".join(complete) if complete else NONE,
+        "n_cells_missing": fmt_count((cells == MISSING).to_numpy().sum()),
+        "n_cells": fmt_count(cells.size),
     }

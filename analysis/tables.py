@@ -88,13 +88,14 @@ def completeness_table(ds: Dataset) -> pd.DataFrame:
 
 
 def studies_table(ds: Dataset) -> pd.DataFrame:
-    """The included studies: id, design, publication type, population, disease, review."""
+    """The included studies: id, citation, design, report type, population, disease, review."""
     arms = ds.arms.groupby("study_id")["regimen"].apply(
         lambda r: ", ".join(sorted(set(r) - {MIXED})) or MIXED)
     table = ds.studies.assign(regimens=ds.studies["study_id"].map(arms).fillna(MISSING))
     table = table.sort_values(["review_version", "study_id"])
     return pd.DataFrame({
         "Study": table["study_id"],
+        "Citation": table["citation"],
         "Design": table["design"].str.replace("_", " "),
         "Report": table["publication_type"].str.replace("_", " "),
         "Population": table["population"].str.replace("_", " "),

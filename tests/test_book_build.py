@@ -1,0 +1,162 @@
+"""The whole book, built for real in a temporary copy of the repository.
+
+One module-scoped build, then the promises of a living book, in order:
+the site has every chapter with figures and glued numbers; a no-op rebuild executes
+nothing; a changed count changes the site; data text is escaped; and a failed build
+(bad data, a chapter error, a missing glue key) leaves the published site intact.
+"""
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from analysis import paths
+
+pytestmark = pytest.mark.slow
+
+CHAPTERS = ("intro", "methods", "safety", "efficacy", "discussion", "studies")
+COPY = ("analysis", "book", "data", "scripts", "pyproject.toml", "requirements.txt")
+
+
+def build(root):
+    return subprocess.run([sys.executable, str(root / "scripts" / "build_book.py"),
+                           "--root", str(root)], capture_output=True, text=True, timeout=900)
+
+
+def site_digest(site):
+    digest = hashlib.sha256()
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(site)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def page(root, name):
+    return (root / "book" / "_build" / "html" / f"{name}.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("book") / "repo"
+    root.mkdir()
+    for name in COPY:
+        src = paths.ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns(
+                "_build", "__pycache__", "*.ipynb", ".jupyter_cache"))
+        else:
+            shutil.copy2(src, root / name)
+    result = build(root)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return root
+
+
+def test_every_chapter_is_published(repo):
+    for name in CHAPTERS:
+        assert (repo / "book" / "_build" / "html" / f"{name}.html").exists(), name
+
+
+def test_forest_plots_are_images_in_the_site(repo):
+    html = page(repo, "safety")
+    images = re.findall(r'<img[^>]+src="([^"]+\.png)"', html)
+    assert len(images) >= 2
+    for src in images:
+        assert (repo / "book" / "_build" / "html" / src).exists(), src
+
+
+def test_glued_numbers_appear_and_no_glue_markup_is_left(repo):
+    import analysis as an
+
+    ds = an.load_dataset(repo / "data")
+    facts = an.dataset_facts(ds)
+    intro = page(repo, "intro")
+    assert facts["data_version"] in intro
+    assert f"{facts['n_studies']}\nstudies" in intro or f"{facts['n_studies']} studies" in intro
+    for name in CHAPTERS:
+        assert "{glue:" not in page(repo, name), name
+    assert ds.sha256 in page(repo, "methods")
+
+
+def test_noop_rebuild_executes_nothing(repo):
+    site = repo / "book" / "_build" / "html"
+    before = site_digest(site)
+    result = build(repo)
+    assert result.returncode == 0
+    assert "noop build" in result.stdout and "up to date" in result.stdout
+    assert "Executing" not in result.stdout + result.stderr
+    assert site_digest(site) == before
+
+
+def test_changed_count_and_hostile_text_change_the_site(repo):
+    outcomes = pd.read_csv(repo / "data" / "outcomes.csv", dtype=str, keep_default_na=False)
+    arms = pd.read_csv(repo / "data" / "arms.csv", dtype=str, keep_default_na=False)
+    single = set(arms.loc[arms["regimen"] != "mixed", "arm_id"])
+    row = outcomes.index[(outcomes["outcome"] == "ae") & outcomes["arm_id"].isin(single)
+                         & (outcomes["analysed"] == "true")][0]
+    total = int(outcomes.at[row, "total"])
+    old_events = int(outcomes.at[row, "events"])
+    new_events = 0 if old_events else total
+    outcomes.at[row, "events"] = str(new_events)
+    outcomes.to_csv(repo / "data" / "outcomes.csv", index=False)
+    studies = pd.read_csv(repo / "data" / "studies.csv", dtype=str, keep_default_na=False)
+    hostile = '<script>alert("x")</script> <b>bold</b> {glue:text}`n_studies` **md**'
+    studies.at[0, "citation"] = hostile
+    studies.to_csv(repo / "data" / "studies.csv", index=False)
+    before = page(repo, "safety")
+
+    result = build(repo)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert "clean build" in result.stdout
+    after = page(repo, "safety")
+    assert after != before
+
+    import analysis as an
+
+    syn = an.synthesise(an.load_dataset(repo / "data"), "ae")
+    regimen = arms.set_index("arm_id").at[outcomes.at[row, "arm_id"], "regimen"]
+    assert an.fmt_pct(syn.pools[regimen].estimate) in after
+
+    studies_page = page(repo, "studies")
+    assert "<script>alert" not in studies_page
+    assert "&lt;script&gt;alert" in studies_page
+    assert "<b>bold</b>" not in studies_page
+    assert "{glue:text}`n_studies`" in studies_page  # shown as text, not executed
+
+
+def assert_failed_and_intact(repo, expected):
+    site = repo / "book" / "_build" / "html"
+    before = site_digest(site)
+    result = build(repo)
+    assert result.returncode != 0
+    assert expected in result.stdout + result.stderr
+    assert site_digest(site) == before
+
+
+def test_bad_data_fails_and_keeps_the_site(repo):
+    path = repo / "data" / "outcomes.csv"
+    good = path.read_bytes()
+    outcomes = pd.read_csv(path, dtype=str, keep_default_na=False)
+    outcomes.at[0, "events"] = str(int(outcomes.at[0, "total"]) + 5)
+    outcomes.to_csv(path, index=False)
+    try:
+        assert_failed_and_intact(repo, "outcomes.csv:2:events")
+    finally:
+        path.write_bytes(good)
+
+
+@pytest.mark.parametrize("addition, expected", [
+    ("\n```{code-cell} ipython3\nraise RuntimeError('chapter broke')\n```\n", "chapter broke"),
+    ("\nA number with no glue key: {glue:text}`no_such_key`.\n", "no_such_key"),
+])
+def test_broken_chapter_fails_and_keeps_the_site(repo, addition, expected):
+    path = repo / "book" / "discussion.md"
+    good = path.read_text()
+    path.write_text(good + addition)
+    try:
+        assert_failed_and_intact(repo, expected)
+    finally:
+        path.write_text(good)

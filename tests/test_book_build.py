@@ -1,58 +1,19 @@
 """The whole book, built for real in a temporary copy of the repository.
 
-One module-scoped build, then the promises of a living book, in order:
+One session-scoped build (tests/conftest.py), then the promises of a living book, in order:
 the site has every chapter with figures and glued numbers; a no-op rebuild executes
 nothing; a changed count changes the site; data text is escaped; and a failed build
 (bad data, a chapter error, a missing glue key) leaves the published site intact.
 """
 
-import hashlib
 import re
-import shutil
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
-from analysis import paths
+from conftest import CHAPTERS, build, page, site_digest
 
 pytestmark = pytest.mark.slow
-
-CHAPTERS = ("intro", "methods", "safety", "efficacy", "discussion", "studies")
-COPY = ("analysis", "book", "data", "scripts", "pyproject.toml", "requirements.txt")
-
-
-def build(root):
-    return subprocess.run([sys.executable, str(root / "scripts" / "build_book.py"),
-                           "--root", str(root)], capture_output=True, text=True, timeout=900)
-
-
-def site_digest(site):
-    digest = hashlib.sha256()
-    for path in sorted(p for p in site.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(site)).encode() + path.read_bytes())
-    return digest.hexdigest()
-
-
-def page(root, name):
-    return (root / "book" / "_build" / "html" / f"{name}.html").read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("book") / "repo"
-    root.mkdir()
-    for name in COPY:
-        src = paths.ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns(
-                "_build", "__pycache__", "*.ipynb", ".jupyter_cache"))
-        else:
-            shutil.copy2(src, root / name)
-    result = build(root)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return root
 
 
 def test_every_chapter_is_published(repo):

@@ -1,0 +1,92 @@
+"""Benchmark of the book build: ours against a bare book with the same table of contents.
+
+Measured in one run, in temporary copies of the repository:
+
+* ours: ``scripts/build_book.py`` (validation, data-aware rebuild, atomic publishing)
+  for a clean build, a no-op rebuild, and a rebuild after one count in
+  ``data/outcomes.csv`` changed;
+* bare: ``jupyter-book build`` of a book with the same ``_toc.yml`` and ``_config.yml``
+  and empty chapters (title only), clean (``--all``), no-op (incremental, nothing
+  changed) and after one chapter was edited.
+
+Prints a table of seconds and the ratio ours / bare. Usage: ``python bench/build.py``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+COPY = ("analysis", "book", "data", "scripts", "pyproject.toml", "requirements.txt")
+
+
+def _copy_repo(dest: Path) -> Path:
+    for name in COPY:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(
+                "_build", "__pycache__", "*.ipynb", ".jupyter_cache"))
+        else:
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def _timed(cmd: list[str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode:
+        sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{result.stdout[-3000:]}"
+                 f"\n{result.stderr[-3000:]}")
+    return elapsed
+
+
+def _edit_count(root: Path) -> None:
+    path = root / "data" / "outcomes.csv"
+    outcomes = pd.read_csv(path, dtype=str, keep_default_na=False)
+    outcomes.at[0, "events"] = str(int(outcomes.at[0, "events"]) ^ 1
+                                   if int(outcomes.at[0, "total"]) > 1 else 0)
+    outcomes.to_csv(path, index=False)
+
+
+def _bare_book(dest: Path) -> Path:
+    book = dest / "book"
+    book.mkdir(parents=True)
+    for name in ("_config.yml", "_toc.yml", "references.bib"):
+        shutil.copy2(ROOT / "book" / name, book / name)
+    for chapter in (ROOT / "book").glob("*.md"):
+        (book / chapter.name).write_text(f"# {chapter.stem.title()}\n\nEmpty chapter.\n")
+    return book
+
+
+def main() -> None:
+    """Run both benchmarks and print the table."""
+    jb = [sys.executable, "-m", "jupyter_book.cli.main", "build"]
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = _copy_repo(Path(tmp) / "ours")
+        ours_cmd = [sys.executable, str(repo / "scripts" / "build_book.py"), "--root", str(repo)]
+        ours = {"clean": _timed(ours_cmd + ["--force"]), "no-op": _timed(ours_cmd)}
+        _edit_count(repo)
+        ours["after data edit"] = _timed(ours_cmd)
+
+        book = _bare_book(Path(tmp) / "bare")
+        bare = {"clean": _timed(jb + [str(book), "--all"]), "no-op": _timed(jb + [str(book)])}
+        intro = book / "intro.md"
+        intro.write_text(intro.read_text() + "\nEdited.\n")
+        bare["after data edit"] = _timed(jb + [str(book)])
+
+    print(f"{'build':<18}{'ours (s)':>10}{'bare (s)':>10}{'ratio':>8}")
+    for key in ours:
+        print(f"{key:<18}{ours[key]:>10.2f}{bare[key]:>10.2f}{ours[key] / bare[key]:>8.2f}")
+    print("bare 'after data edit' = one chapter edited (a bare book has no data to edit)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Shared fixtures: a real build of the whole book in a temporary copy of the repository."""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from analysis import paths
+
+#: Chapters every build must publish (file stems in book/_toc.yml).
+CHAPTERS = ("intro", "methods", "safety", "efficacy", "discussion", "studies")
+#: What a build needs from the repository.
+COPY = ("analysis", "book", "data", "scripts", "pyproject.toml", "requirements.txt")
+
+
+def build(root):
+    """Run scripts/build_book.py on a repository copy; return the CompletedProcess."""
+    return subprocess.run([sys.executable, str(root / "scripts" / "build_book.py"),
+                           "--root", str(root)], capture_output=True, text=True, timeout=900)
+
+
+def site_digest(site):
+    """SHA-256 of every file (path and bytes) of a built site."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(site)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def page(root, name):
+    """Text of one published page of the copy at ``root``."""
+    return (root / "book" / "_build" / "html" / f"{name}.html").read_text(encoding="utf-8")
+
+
+def copy_repo(dest):
+    """Copy what a build needs into ``dest`` (no build outputs or caches)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in COPY:
+        src = paths.ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(
+                "_build", "__pycache__", "*.ipynb", ".jupyter_cache"))
+        else:
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def repo(tmp_path_factory):
+    """A repository copy whose book has been built once (session-wide: builds are slow).
+
+    Tests may change the copy's data or chapters but must leave it buildable.
+    """
+    root = copy_repo(tmp_path_factory.mktemp("book") / "repo")
+    result = build(root)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return root

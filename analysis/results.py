@@ -28,6 +28,26 @@ class Method:
         Continuity correction (0.5) for the scales that need it.
     label : str
         Short human-readable name, used in tables and figure legends.
+    level : float
+        Confidence level of the pooled CI, PI, tau² CI and study CIs (0.95).
+    study_ci : {"clopper-pearson", "wilson"}
+        Interval shown for each study (forest plot, study table) and used for k = 1.
+    single_study : {"exact", "model"}
+        k = 1: ``"exact"`` reports the study's own proportion with the ``study_ci`` interval
+        (the book); ``"model"`` pools the single study on the model scale as metafor does
+        (transformed-scale Wald CI; a GLMM refuses with :class:`GLMMConvergenceError`).
+    fallback : str
+        For a GLMM: key of :data:`analysis.settings.METHODS` reported instead when the GLMM
+        cannot be fitted, with ``fallback=True`` and the reason in ``message``; ``""`` raises
+        :class:`~analysis.glmm.GLMMConvergenceError` instead.
+    nagq : int
+        Adaptive Gauss-Hermite points per study for the GLMM (metafor default 7).
+
+    Notes
+    -----
+    For the GLMM, ``ci="hk"`` or ``"hk-adhoc"`` means a t(k-1) quantile with the model-based
+    standard error (R meta's Hartung-Knapp option for GLMMs, ``rma.glmm(test="t")``), and
+    ``transform``, ``tau2`` and ``cc`` are fixed at logit, ML and none.
     """
 
     model: str = "iv"
@@ -37,6 +57,11 @@ class Method:
     pi: str = "t"
     cc: str = "only0"
     label: str = ""
+    level: float = 0.95
+    study_ci: str = "clopper-pearson"
+    single_study: str = "exact"
+    fallback: str = ""
+    nagq: int = 7
 
 
 @dataclass(frozen=True)
@@ -45,9 +70,44 @@ class PooledProportion:
 
     All proportions are on the 0-1 scale; ``mu`` and ``se`` are on the model scale
     (logit, Freeman-Tukey, arcsine or raw). ``studies`` has one row per study with
-    columns ``label, events, total, proportion, ci_low, ci_high, weight`` (weight in
-    percent of the inverse-variance random-effects weights; NaN for a GLMM fit when
-    no inverse-variance companion is available).
+    columns ``label, events, total, proportion, ci_low, ci_high, weight, yi, vi`` (weight in
+    percent of the inverse-variance random-effects weights; for a GLMM these come from the
+    inverse-variance logit REML companion, ``yi``/``vi`` are the study's value and sampling
+    variance on the model scale, continuity-corrected where the method says so).
+
+    Attributes
+    ----------
+    estimate, ci_low, ci_high, pi_low, pi_high : float
+        Back-transformed pooled proportion (a median proportion on the logit scale), CI and
+        prediction interval. For k = 1 with ``single_study="exact"`` the PI equals the CI.
+    mu, se : float
+        Pooled value and its standard error on the model scale (Hartung-Knapp-scaled where
+        the method uses it).
+    tau2, tau2_ci_low, tau2_ci_high : float
+        Between-study variance and its CI (Q-profile; profile likelihood for the GLMM).
+    i2, i2_ci_low, i2_ci_high, h2 : float
+        tau²-based I² in percent (with CI) and H².
+    q, q_df, q_pvalue : float, int, float
+        Cochran's Q (for a GLMM: of the inverse-variance logit companion).
+    k, n_total, events_total : int
+        Studies, participants, events.
+    method : Method
+        The method that produced these numbers (the fallback's, if ``fallback``).
+    message : str
+        Notes a reader must see: single study, GLMM fallback and its reason.
+    fallback : bool
+        True when the requested GLMM could not be fitted and ``method`` is its fallback.
+    requested : Method or None
+        The method asked for, when it differs from ``method`` (fallback).
+    ci_df : float
+        Degrees of freedom of the t quantile used for the CI (``inf`` for z).
+    pi_df : float
+        Degrees of freedom of the t quantile used for the PI (``inf`` for z).
+
+    Notes
+    -----
+    For k = 1 heterogeneity cannot be estimated: tau², I², Q and their CIs are 0 (H² = 1),
+    metafor's convention, and ``message`` says so.
     """
 
     estimate: float
@@ -72,4 +132,71 @@ class PooledProportion:
     events_total: int
     method: Method
     studies: pd.DataFrame = field(repr=False, compare=False)
+    message: str = ""
+    fallback: bool = False
+    requested: Method | None = None
+    ci_df: float = float("inf")
+    pi_df: float = float("inf")
+
+
+@dataclass(frozen=True)
+class SubgroupResult:
+    """Pooled proportions per subgroup and the test for subgroup differences.
+
+    Attributes
+    ----------
+    results : dict
+        Subgroup label -> :class:`PooledProportion` (in order of first appearance).
+    q_between : float
+        Q-between of the random-effects subgroup estimates (R meta's ``Q.b.random``).
+    df : int
+        Subgroups minus 1.
+    p_value : float
+        χ²(df) p-value of ``q_between``.
+    common_tau2 : bool
+        Whether one tau² was estimated across subgroups.
+    tau2 : float
+        The common tau² (NaN when each subgroup has its own).
+    method : Method
+        Method requested for every subgroup.
+    message : str
+        Notes (e.g. subgroups that fell back, or a test that could not be done).
+    """
+
+    results: dict
+    q_between: float
+    df: int
+    p_value: float
+    common_tau2: bool
+    tau2: float
+    method: Method
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class SmallStudyTest:
+    """A regression test for small-study effects (funnel-plot asymmetry).
+
+    Attributes
+    ----------
+    test : {"egger", "peters"}
+        Which regression.
+    k : int
+        Number of studies.
+    done : bool
+        False when the test was not done (k below ``k_min``); the numbers are then NaN.
+    estimate, se, statistic, df, p_value : float
+        Bias coefficient, its SE, the t statistic, its degrees of freedom (k - 2), p-value.
+    message : str
+        Why the test was not done, or what was tested.
+    """
+
+    test: str
+    k: int
+    done: bool
+    estimate: float
+    se: float
+    statistic: float
+    df: float
+    p_value: float
     message: str = ""

@@ -1,0 +1,144 @@
+"""Cross-check against R metafor: ``python -m analysis.crosscheck CASES.csv [-o OUT.csv]``.
+
+Reads study counts (``case,events,total``, one row per study, as
+``../shared/oracle/cases.csv``) and writes, per case, the eight settings of the oracle
+(``analysis.settings.CROSSCHECK``) in the columns of ``reference.csv`` produced by
+``reference.R``. ``--compare REFERENCE.csv`` then checks every number against metafor's
+(1e-6 absolute for inverse-variance settings, 1e-3 for the GLMM), prints a readable diff
+and exits with status 1 on any disagreement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+
+import numpy as np
+import pandas as pd
+
+from .pooling import pool_proportions
+from .settings import CROSSCHECK
+
+COLUMNS = ["case", "setting", "k", "est", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "i2",
+           "q", "err"]
+NUMBERS = ["est", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "i2", "q"]
+#: Absolute tolerances of the oracle README.
+TOL_IV = 1e-6
+TOL_GLMM = 1e-3
+
+
+def run_case(events, totals) -> list[dict]:
+    """All oracle settings for one case, as rows of ``reference.csv``."""
+    rows = []
+    for name, method in CROSSCHECK.items():
+        row = dict.fromkeys(COLUMNS, np.nan)
+        row.update(setting=name, k=len(events), err="")
+        try:
+            r = pool_proportions(events, totals, method=method)
+            row.update(est=r.estimate, ci_lb=r.ci_low, ci_ub=r.ci_high, pi_lb=r.pi_low,
+                       pi_ub=r.pi_high, tau2=r.tau2)
+            if method.model == "iv":  # metafor's rma.glmm rows give no I² or Q
+                row.update(i2=r.i2, q=r.q)
+        except (ArithmeticError, RuntimeError, ValueError) as error:
+            row["err"] = " ".join(f"{type(error).__name__}: {error}".replace(",", " ").split())
+        rows.append(row)
+    return rows
+
+
+def run_cases(cases: pd.DataFrame) -> pd.DataFrame:
+    """Run :func:`run_case` for every case of a ``case,events,total`` table (input order)."""
+    out = []
+    for case, frame in cases.groupby("case", sort=False):
+        for row in run_case(frame["events"].to_numpy(), frame["total"].to_numpy()):
+            row["case"] = case
+            out.append(row)
+    return pd.DataFrame(out, columns=COLUMNS)
+
+
+def compare(ours: pd.DataFrame, reference: pd.DataFrame, tol_iv: float = TOL_IV,
+            tol_glmm: float = TOL_GLMM) -> pd.DataFrame:
+    """Disagreements between our rows and metafor's.
+
+    Parameters
+    ----------
+    ours, reference : DataFrame
+        Tables in the columns of ``reference.csv``.
+    tol_iv, tol_glmm : float
+        Absolute tolerances for inverse-variance and GLMM settings.
+
+    Returns
+    -------
+    DataFrame
+        One row per disagreement: ``case, setting, column, ours, metafor, diff, tol``
+        (empty when everything agrees). A refusal (``err``) on one side only counts as a
+        disagreement, and so does a missing row.
+    """
+    ref = reference.copy()
+    ref["err"] = ref["err"].fillna("").astype(str)
+    merged = ref.merge(ours, on=["case", "setting"], how="outer", suffixes=("_ref", "_ours"),
+                       indicator=True)
+    problems = []
+    for _, row in merged.iterrows():
+        key = {"case": row["case"], "setting": row["setting"]}
+        tol = tol_glmm if str(row["setting"]).startswith("GLMM") else tol_iv
+        if row["_merge"] != "both":
+            problems.append({**key, "column": "row", "ours": row["_merge"], "metafor": "",
+                             "diff": np.nan, "tol": tol})
+            continue
+        err_ref = str(row["err_ref"] or "").strip()
+        err_ours = str(row["err_ours"] if isinstance(row["err_ours"], str) else "").strip()
+        if bool(err_ref) != bool(err_ours):
+            problems.append({**key, "column": "err", "ours": err_ours, "metafor": err_ref,
+                             "diff": np.nan, "tol": tol})
+            continue
+        if err_ref:
+            continue
+        for col in NUMBERS:
+            a, b = float(row[f"{col}_ours"]), float(row[f"{col}_ref"])
+            if np.isnan(a) and np.isnan(b):
+                continue
+            diff = abs(a - b)
+            if not diff <= tol:
+                problems.append({**key, "column": col, "ours": a, "metafor": b, "diff": diff,
+                                 "tol": tol})
+    return pd.DataFrame(problems, columns=["case", "setting", "column", "ours", "metafor",
+                                           "diff", "tol"])
+
+
+def _write(frame: pd.DataFrame, path) -> None:
+    frame.to_csv(path, index=False, na_rep="NA", float_format="%.15g",
+                 quoting=csv.QUOTE_NONNUMERIC)
+
+
+def main(argv=None) -> int:
+    """Command-line entry point (see the module docstring)."""
+    parser = argparse.ArgumentParser(prog="python -m analysis.crosscheck", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("cases", help="CSV with columns case,events,total")
+    parser.add_argument("-o", "--output", help="output CSV (default: standard output)")
+    parser.add_argument("--compare", metavar="REFERENCE", help="metafor's reference.csv")
+    args = parser.parse_args(argv)
+    ours = run_cases(pd.read_csv(args.cases))
+    if args.output:
+        _write(ours, args.output)
+    elif not args.compare:
+        _write(ours, sys.stdout)
+    if args.compare:
+        problems = compare(ours, pd.read_csv(args.compare, keep_default_na=True))
+        n_rows = len(ours)
+        if len(problems):
+            with pd.option_context("display.width", 200, "display.max_rows", 500,
+                                   "display.max_colwidth", 60, "display.float_format",
+                                   "{:.10g}".format):
+                print(problems.to_string(index=False), file=sys.stderr)
+            print(f"crosscheck: {len(problems)} disagreement(s) with metafor in {n_rows} rows",
+                  file=sys.stderr)
+            return 1
+        print(f"crosscheck: all {n_rows} rows agree with metafor (IV {TOL_IV:g}, GLMM "
+              f"{TOL_GLMM:g})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

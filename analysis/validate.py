@@ -807,6 +807,18 @@ def _overlaps_known(t: Tables) -> Iterator[Problem]:
                 )
 
 
+def _study_identified(t: Tables) -> Iterator[Problem]:
+    studies = t["studies"]
+    for row, (doi, pmid, url) in studies.rows("doi", "pmid", "url"):
+        if doi == "" and pmid == "" and url == "":
+            yield studies.problem(
+                row, "doi", "the study needs a source: give a doi, a pmid or a url"
+            )
+    for row, (url,) in studies.rows("url"):
+        if url and not url.startswith(("http://", "https://")):
+            yield studies.problem(row, "url", f"url {url!r} does not start with http:// or https://")
+
+
 def _published_regimen_known(t: Tables) -> Iterator[Problem]:
     published = t["published"]
     labels = t["regimens"].first_rows("regimen")
@@ -934,6 +946,11 @@ RULES: tuple[Rule, ...] = (
         "overlaps_with names other studies in studies.csv",
         ("studies.study_id", "studies.overlaps_with"),
         _overlaps_known,
+    ),
+    Rule(
+        "a study has a doi, a pmid or a url (http...)",
+        ("studies.doi", "studies.pmid", "studies.url"),
+        _study_identified,
     ),
     Rule(
         "published regimen is in regimens.csv or 'any'",

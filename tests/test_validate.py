@@ -253,3 +253,10 @@ def test_cli_usage_error():
     with pytest.raises(SystemExit) as info:
         main([])
     assert info.value.code == 2
+
+
+def test_windows_line_endings_are_accepted(tmp_path):
+    root = make_base(tmp_path / "data")
+    for path in root.glob("*.csv"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert validate_data_dir(root) == []

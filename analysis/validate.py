@@ -979,7 +979,10 @@ RULES: tuple[Rule, ...] = (
 
 def _sort_key(problem: Problem) -> tuple:
     files = [f"{name}.csv" for name in TABLES]
-    rank = files.index(problem.file) if problem.file in files else -1
+    if problem.file in files:
+        rank = files.index(problem.file)
+    else:  # datapackage.json first, other resources after the six tables
+        rank = -1 if problem.file == "datapackage.json" else len(files)
     return (rank, problem.file, problem.row if problem.row is not None else 0)
 
 
@@ -994,7 +997,9 @@ def read_tables(data_dir: Path | str | None = None) -> tuple[Tables, list[Proble
     Returns
     -------
     tables : Tables
-        Each readable table (a table that could not be read at all is absent).
+        Each readable table (a table that could not be read at all is absent): the
+        six of :data:`TABLES`, plus any other tabular resource of ``datapackage.json``
+        (checked against its schema only).
     problems : list of Problem
         File, header, row and schema problems (not the cross-table rules).
     """
@@ -1011,7 +1016,8 @@ def read_tables(data_dir: Path | str | None = None) -> tuple[Tables, list[Proble
         return tables, [Problem("datapackage.json", None, None, "missing file")]
     except (ValueError, KeyError, TypeError) as error:
         return tables, [Problem("datapackage.json", None, None, f"unreadable: {error}")]
-    for name in TABLES:
+    extra = [n for n, r in resources.items() if n not in TABLES and "schema" in r]
+    for name in (*TABLES, *extra):
         if name not in resources:
             problems.append(
                 Problem("datapackage.json", None, None, f"no resource named '{name}'")

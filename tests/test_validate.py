@@ -260,3 +260,23 @@ def test_windows_line_endings_are_accepted(tmp_path):
     for path in root.glob("*.csv"):
         path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
     assert validate_data_dir(root) == []
+
+
+def test_other_resources_of_the_package_are_checked_against_their_schema(tmp_path):
+    import json
+
+    root = make_base(tmp_path / "data")
+    package = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    package["resources"].append(
+        {
+            "name": "releases",
+            "path": "releases.csv",
+            "schema": {"fields": [{"name": "version", "type": "string"},
+                                  {"name": "studies", "type": "integer"}]},
+        }
+    )
+    (root / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    (root / "releases.csv").write_text("version,studies\nv1,3\nv2,x\n", encoding="utf-8")
+    assert [str(p) for p in validate_data_dir(root)] == [
+        "releases.csv:3:studies: 'x' is not an integer"
+    ]

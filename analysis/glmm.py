@@ -270,6 +270,11 @@ def fit_glmm(events, totals, groups=None, *, nagq: int = NAGQ, level: float = 0.
             "(metafor: 'Number of parameters to be estimated is larger than the number of "
             "observations')"
         )
+    if np.all(n == 1):
+        raise GLMMConvergenceError(
+            "every study has a single participant: the random-effect variance is not "
+            "identifiable from binary outcomes of one participant per study"
+        )
     for j in range(G):
         sel = g == j
         where = "" if names is None else f" in subgroup {names[j]!r}"

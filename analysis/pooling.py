@@ -93,10 +93,13 @@ def validate_counts(events, totals, labels=None):
         events, totals below 1, events above totals. The message names the studies.
     """
     def as_int(values, name):
-        arr = np.asarray(values, dtype=object).ravel() if not isinstance(values, np.ndarray) \
-            else np.asarray(values).ravel()
-        if arr.dtype == bool:
+        arr = np.asarray(values).ravel() if isinstance(values, np.ndarray) \
+            else np.asarray(list(values) if not np.isscalar(values) else [values],
+                            dtype=object).ravel()
+        if arr.dtype == bool or any(isinstance(v, (bool, np.bool_)) for v in arr):
             raise ValueError(f"{name} must be counts, not booleans")
+        if arr.dtype.kind in "USO" and any(isinstance(v, (str, bytes)) for v in arr):
+            raise ValueError(f"{name} must be numeric counts, not text")
         try:
             f = arr.astype(float)
         except (TypeError, ValueError) as exc:

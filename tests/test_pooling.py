@@ -1,0 +1,239 @@
+"""pool_proportions: inputs, methods, robustness, and values pinned to R metafor 3.8-1.
+
+R values were computed with Debian's r-cran-metafor 3.8-1 on dat.nielweise2007
+(``es <- escalc(measure = "PLO", xi = ci, ni = n2i, data = dat.nielweise2007)``); the R call
+is in the comment above each value.
+"""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis import paths
+from analysis.glmm import GLMMConvergenceError
+from analysis.heterogeneity import estimate_tau2, heterogeneity
+from analysis.pooling import pool_proportions, resolve_method
+from analysis.results import Method
+from analysis.settings import CROSSCHECK, METHODS, PRIMARY
+from analysis.study_ci import study_ci
+from analysis.transforms import back_transform, escalc
+
+NIEL = pd.read_csv(paths.ROOT / "tests" / "data" / "nielweise2007.csv", comment="#")
+
+
+@pytest.fixture
+def es():
+    return escalc(NIEL["ci"], NIEL["n2i"], "logit")
+
+
+# --- settings ---------------------------------------------------------------------------
+
+def test_named_methods_exist_and_resolve():
+    for key in ("primary", "as_published", "logit_reml_hk", "logit_pm", "logit_dl",
+                "arcsine_dl", "glmm"):
+        assert isinstance(resolve_method(key), Method)
+    assert PRIMARY == "primary" and resolve_method(None) == METHODS["primary"]
+    assert METHODS["primary"].model == "glmm" and METHODS["primary"].fallback == "logit_reml_hk"
+    assert METHODS["as_published"].transform == "freeman-tukey"
+    assert METHODS["as_published"].tau2 == "DL" and METHODS["as_published"].ci == "wald"
+    assert set(CROSSCHECK) == {"PFT_DL", "PLO_DL", "PLO_REML", "PLO_REML_HK", "PLO_PM",
+                               "PAS_DL", "PR_DL", "GLMM_PLO"}
+
+
+def test_overrides_replace_fields():
+    r = pool_proportions([3, 6, 10, 1], [11, 17, 21, 6], transform="arcsine", tau2="DL",
+                         ci="wald", model="iv")
+    assert (r.method.transform, r.method.tau2, r.method.ci) == ("arcsine", "DL", "wald")
+    r2 = pool_proportions([3, 6, 10, 1], [11, 17, 21, 6], method=METHODS["arcsine_dl"], pi="t")
+    assert r2.method == dataclasses.replace(METHODS["arcsine_dl"], pi="t")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"method": "nope"}, "unknown method"),
+    ({"transform": "probit"}, "Method.transform"),
+    ({"tau2": "XX"}, "Method.tau2"),
+    ({"ci": "t"}, "Method.ci"),
+    ({"colour": "red"}, "unknown Method field"),
+    ({"level": 1.5}, "level"),
+    ({"fallback": "missing"}, "fallback"),
+])
+def test_bad_methods_raise(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        pool_proportions([1, 2], [10, 10], **kwargs)
+
+
+# --- input validation -------------------------------------------------------------------
+
+@pytest.mark.parametrize("events, totals, match", [
+    ([5, 12], [10, 10], "exceed"),
+    ([-1, 2], [10, 10], "negative"),
+    ([1.5, 2], [10, 10], "whole numbers"),
+    ([1, 2, 3], [10, 10], "differ in length"),
+    ([], [], "no studies"),
+    ([1, 2], [0, 10], "at least 1"),
+    ([1, np.nan], [10, 10], "missing"),
+    (["a", 2], [10, 10], "numeric"),
+    (["3", 2], [10, 10], "text"),
+    ([True, False], [10, 10], "booleans"),
+])
+def test_invalid_counts_raise(events, totals, match):
+    with pytest.raises(ValueError, match=match):
+        pool_proportions(events, totals, method="logit_reml_hk")
+
+
+def test_labels_named_in_errors_and_length_checked():
+    with pytest.raises(ValueError, match="Smith"):
+        pool_proportions([5, 12], [10, 10], ["Jones", "Smith"])
+    with pytest.raises(ValueError, match="labels"):
+        pool_proportions([5, 6], [10, 10], ["only one"])
+
+
+def test_whole_floats_and_series_accepted():
+    a = pool_proportions(pd.Series([3.0, 6.0]), np.array([11.0, 17.0]), method="logit_dl")
+    b = pool_proportions([3, 6], [11, 17], method="logit_dl")
+    assert a.estimate == b.estimate
+
+
+def test_no_correction_with_zero_cell_is_a_clear_error():
+    with pytest.raises(ValueError, match="continuity correction"):
+        pool_proportions([0, 3], [10, 10], method="logit_dl", cc="none")
+
+
+# --- robustness: finite, documented results --------------------------------------------
+
+ROBUST = {
+    "one study": ([3], [10]),
+    "all zero": ([0, 0, 0], [10, 20, 5]),
+    "all events": ([10, 20, 5], [10, 20, 5]),
+    "n = 1": ([0, 1, 1, 0], [1, 1, 1, 1]),
+    "n = 1e7": ([1_234_567, 2_345_678, 3_000_000], [10**7] * 3),
+    "rare, n = 1e7": ([3, 5, 1], [10**7] * 3),
+    "identical": ([5, 5, 5, 5], [50, 50, 50, 50]),
+    "zero and all": ([0, 10], [10, 10]),
+}
+NUMBERS = ("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "mu", "se", "tau2",
+           "tau2_ci_low", "i2", "i2_ci_low", "h2", "q", "q_pvalue")
+
+
+@pytest.mark.parametrize("case", sorted(ROBUST))
+@pytest.mark.parametrize("key", sorted(METHODS))
+def test_edge_cases_are_finite_or_refused_clearly(case, key):
+    x, n = ROBUST[case]
+    try:
+        r = pool_proportions(x, n, method=key)
+    except GLMMConvergenceError as error:
+        # only the plain GLMM (no fallback) may refuse, and only where no MLE exists
+        assert key == "glmm" and case in {"all zero", "all events", "n = 1", "zero and all"}
+        assert str(error)
+        return
+    values = np.array([getattr(r, f) for f in NUMBERS], dtype=float)
+    assert np.all(np.isfinite(values)), dict(zip(NUMBERS, values))
+    assert 0 <= r.ci_low <= r.estimate <= r.ci_high <= 1
+    assert np.isfinite(r.studies[["proportion", "ci_low", "ci_high", "weight"]].to_numpy()).all()
+    assert r.studies["weight"].sum() == pytest.approx(100)
+
+
+def test_identical_studies_have_no_heterogeneity():
+    r = pool_proportions([5, 5, 5, 5], [50, 50, 50, 50], method="logit_reml_hk")
+    assert r.tau2 == 0 and r.q == pytest.approx(0, abs=1e-12) and r.i2 == 0
+    # hand calculation: logit(0.1) = -2.1972, v = 1/5 + 1/45 per study, pooled SE sqrt(v/4);
+    # hk-adhoc keeps the Wald variance (q = 0 < 1) with t(3)
+    se = np.sqrt((1 / 5 + 1 / 45) / 4)
+    assert r.mu == pytest.approx(np.log(0.1 / 0.9)) and r.se == pytest.approx(se)
+    t = stats.t.ppf(0.975, 3)
+    assert r.ci_low == pytest.approx(1 / (1 + np.exp(-(np.log(1 / 9) - t * se))))
+
+
+def test_primary_falls_back_visibly_when_glmm_cannot_be_fitted():
+    r = pool_proportions([0, 0, 0], [10, 20, 5])  # primary
+    assert r.fallback is True
+    assert r.requested == METHODS["primary"] and r.method == METHODS["logit_reml_hk"]
+    assert "GLMM could not be fitted" in r.message and "no study has any event" in r.message
+    with pytest.raises(GLMMConvergenceError, match="no finite"):
+        pool_proportions([0, 0, 0], [10, 20, 5], method="glmm")
+
+
+def test_primary_uses_glmm_with_iv_weights():
+    r = pool_proportions(NIEL["ci"], NIEL["n2i"], NIEL["author"])
+    assert r.fallback is False and r.method.model == "glmm" and r.ci_df == len(NIEL) - 1
+    iv = pool_proportions(NIEL["ci"], NIEL["n2i"], NIEL["author"], method="logit_reml_hk")
+    assert r.studies["weight"].to_numpy() == pytest.approx(iv.studies["weight"].to_numpy())
+    assert list(r.studies["label"]) == list(NIEL["author"])
+
+
+def test_glmm_one_study_model_mode_refuses():
+    with pytest.raises(GLMMConvergenceError, match="more studies than parameters"):
+        pool_proportions([48], [52], method=CROSSCHECK["GLMM_PLO"])
+
+
+def test_large_k_is_fast_enough():
+    rng = np.random.default_rng(7)
+    n = rng.integers(20, 400, 10_000)
+    x = rng.binomial(n, 1 / (1 + np.exp(-rng.normal(-1, 0.5, n.size))))
+    r = pool_proportions(x, n)
+    assert r.k == 10_000 and np.isfinite(r.estimate) and not r.fallback
+
+
+# --- values pinned to metafor 3.8-1 ----------------------------------------------------
+
+@pytest.mark.parametrize("method, expected", [
+    # rma(yi, vi, data = es, method = "HE")$tau2
+    ("HE", 0.67614550946763),
+    # rma(yi, vi, data = es, method = "SJ")$tau2
+    ("SJ", 0.775680564475652),
+    # rma(yi, vi, data = es, method = "ML")$tau2
+    ("ML", 0.607335858897959),
+    # rma(yi, vi, data = es, method = "REML")$tau2
+    ("REML", 0.662867669815576),
+    # rma(yi, vi, data = es, method = "PM")$tau2
+    ("PM", 0.662257861929907),
+    # rma(yi, vi, data = es, method = "DL")$tau2
+    ("DL", 0.755347342290799),
+])
+def test_tau2_estimators_match_metafor(es, method, expected):
+    assert estimate_tau2(*es, method) == pytest.approx(expected, abs=1e-9)
+
+
+def test_heterogeneity_matches_metafor(es):
+    het = heterogeneity(*es, 0.662867669815576)
+    # r <- rma(yi, vi, data = es); r$I2, r$H2
+    assert het.i2 == pytest.approx(74.010791296226, abs=1e-9)
+    assert het.h2 == pytest.approx(3.84775085458753, abs=1e-9)
+    # confint(r)$random["tau^2", c("ci.lb", "ci.ub")]: 0.241502910191820, 2.01514936292272;
+    # metafor's root search stops at tol = eps^0.25, ours solves to ~1e-12, hence 1e-4
+    assert het.tau2_ci_low == pytest.approx(0.241502910191820, abs=1e-4)
+    assert het.tau2_ci_high == pytest.approx(2.01514936292272, abs=1e-4)
+
+
+def test_hk_adhoc_matches_metafor():
+    r = pool_proportions(NIEL["ci"], NIEL["n2i"], method="logit_reml_hk", pi="t")
+    # predict(rma(yi, vi, data = es, test = "adhoc"), transf = transf.ilogit)
+    expected = [0.0355103169770747, 0.0218051864875202, 0.0573246767130212,
+                0.00611237893963134, 0.180606525192579]
+    got = [r.estimate, r.ci_low, r.ci_high, r.pi_low, r.pi_high]
+    assert got == pytest.approx(expected, abs=1e-10)
+
+
+def test_study_ci_matches_scipy_binomtest():
+    x = np.array([0, 1, 5, 17, 20, 3])
+    n = np.array([20, 1, 9, 40, 20, 1000])
+    for method, scipy_name in (("clopper-pearson", "exact"), ("wilson", "wilson")):
+        lo, hi = study_ci(x, n, method)
+        for i in range(len(x)):
+            ref = stats.binomtest(int(x[i]), int(n[i])).proportion_ci(0.95, scipy_name)
+            assert (lo[i], hi[i]) == (pytest.approx(ref.low, abs=1e-10),
+                                      pytest.approx(ref.high, abs=1e-10))
+
+
+@pytest.mark.parametrize("transform", ["logit", "freeman-tukey", "arcsine", "raw"])
+def test_back_transform_inverts_forward(transform):
+    p = np.linspace(0.01, 0.99, 99)
+    n = np.full(p.size, 10**6)
+    x = np.round(p * n)
+    y, _ = escalc(x, n, transform)
+    back = back_transform(y, transform, n) if transform != "freeman-tukey" else \
+        np.array([back_transform([yi], transform, [ni])[0] for yi, ni in zip(y, n)])
+    assert back == pytest.approx(x / n, abs=1e-6)

@@ -19,6 +19,8 @@ from .plots import forest_plot
 from .pooling import pool_proportions
 from .provenance import provenance
 from .results import Method, PooledProportion
+from .sensitivity import (method_comparison, sensitivity_facts, sensitivity_plot,
+                          sensitivity_table)
 from .settings import METHODS, PRIMARY
 from .synthesis import (EFFICACY, OUTCOMES, SAFETY, RegimenSynthesis, outcome_rows,
                         regimen_trials, results_table, synthesise)
@@ -34,4 +36,5 @@ __all__ = [
     "fmt_estimate_ci", "fmt_interval", "fmt_pct",
     "completeness_facts", "dataset_facts", "describe_method", "method_facts", "outcome_facts",
     "glue_facts", "glue_figure", "glue_table", "html_table", "provenance",
+    "method_comparison", "sensitivity_facts", "sensitivity_plot", "sensitivity_table",
 ]

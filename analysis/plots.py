@@ -52,11 +52,12 @@ def forest_plot(syn: RegimenSynthesis, *, ax: Axes | None = None,
     with plt.rc_context(STYLE):
         if ax is None:
             fig, ax = plt.subplots(figsize=(9.5, max(1.8, _ROW * (len(rows) + 3))))
-            fig.subplots_adjust(left=0.27, right=0.62, top=1 - 0.5 / fig.get_figheight(),
+            fig.subplots_adjust(left=0.25, right=0.58, top=1 - 0.5 / fig.get_figheight(),
                                 bottom=0.55 / fig.get_figheight())
         colours = sns.color_palette("colorblind", max(1, len(syn.pools)))
         regimen_index = {r: i for i, r in enumerate(syn.pools)}
         text = ax.get_yaxis_transform()
+        fallbacks = False
         for y, row in zip(range(len(rows), 0, -1), rows):
             if row[0] == "header":
                 ax.text(-0.02, y, row[1], transform=text, ha="right", va="center",
@@ -68,7 +69,7 @@ def forest_plot(syn: RegimenSynthesis, *, ax: Axes | None = None,
                 ax.plot(s.proportion, y, "s", color="0.2", ms=3 + 7 * np.sqrt(weight / 100))
                 ax.text(-0.02, y, f"  {s.label}", transform=text, ha="right", va="center")
                 ax.text(1.02, y, f"{s.events}/{s.total}", transform=text, va="center")
-                ax.text(1.16, y, f"{fmt_pct(s.proportion)} ({fmt_interval(s.ci_low, s.ci_high)})",
+                ax.text(1.32, y, f"{fmt_pct(s.proportion)} ({fmt_interval(s.ci_low, s.ci_high)})",
                         transform=text, va="center")
             else:
                 _, regimen, pool = row
@@ -76,11 +77,13 @@ def forest_plot(syn: RegimenSynthesis, *, ax: Axes | None = None,
                 ax.add_patch(Polygon([(pool.ci_low, y), (pool.estimate, y + 0.35),
                                       (pool.ci_high, y), (pool.estimate, y - 0.35)],
                                      closed=True, color=colour))
-                ax.text(-0.02, y, f"  Pooled (k={pool.k}, TTs={pool.n_total})",
+                mark = "\u2020" if pool.fallback else ""
+                fallbacks = fallbacks or pool.fallback
+                ax.text(-0.02, y, f"  Pooled{mark} (k={pool.k}, TTs={pool.n_total})",
                         transform=text, ha="right", va="center", fontstyle="italic")
                 ax.text(1.02, y, f"{pool.events_total}/{pool.n_total}", transform=text,
                         va="center", fontweight="bold")
-                ax.text(1.16, y, f"{fmt_pct(pool.estimate)} "
+                ax.text(1.32, y, f"{fmt_pct(pool.estimate)} "
                                  f"({fmt_interval(pool.ci_low, pool.ci_high)})",
                         transform=text, va="center", fontweight="bold")
         ax.set_xlim(0, 1)
@@ -90,9 +93,14 @@ def forest_plot(syn: RegimenSynthesis, *, ax: Axes | None = None,
         ax.grid(axis="x", color="0.9")
         ax.set_xlabel("Proportion with the outcome (95% CI)")
         ax.text(1.02, len(rows) + 0.6, "Events/TTs", transform=text, fontweight="bold")
-        ax.text(1.16, len(rows) + 0.6, "% (95% CI)", transform=text, fontweight="bold")
+        ax.text(1.32, len(rows) + 0.6, "% (95% CI)", transform=text, fontweight="bold")
         ax.set_title(title if title is not None else syn.label, loc="left",
                      fontweight="bold")
+        if fallbacks:
+            ax.annotate("\u2020 GLMM not estimable (e.g. no events): inverse-variance logit "
+                        "REML with Hartung-Knapp CI shown instead", xy=(0, 0),
+                        xycoords="axes fraction", xytext=(0, -36), textcoords="offset points",
+                        va="top", fontsize=8, fontstyle="italic")
         if not rows:
             ax.text(0.5, 0.5, "No regimen has data for this outcome", ha="center",
                     va="center", transform=ax.transAxes)

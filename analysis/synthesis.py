@@ -135,8 +135,21 @@ def synthesise(ds: Dataset, outcome: str, method: str = PRIMARY, *,
     return RegimenSynthesis(outcome, method, rows, pools, failures, any_combination)
 
 
-def results_table(ds: Dataset, methods=(PRIMARY, "as_published")) -> pd.DataFrame:
+def results_table(ds: Dataset, methods=(PRIMARY, "as_published"), *,
+                  exclude_publication_types=(), suffix: str = "") -> pd.DataFrame:
     """Every pooled estimate of the book as one tidy table (for downloads and diffs).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data package.
+    methods : sequence of str
+        Keys of :data:`analysis.settings.METHODS`.
+    exclude_publication_types : sequence of str
+        Leave out studies of these publication types (see :func:`synthesise`).
+    suffix : str
+        Appended to the method name in ``method`` and ``result_id`` (e.g.
+        ``"_peer_reviewed"`` for a sensitivity analysis), so IDs stay unique.
 
     Returns
     -------
@@ -144,23 +157,26 @@ def results_table(ds: Dataset, methods=(PRIMARY, "as_published")) -> pd.DataFram
         One row per outcome x regimen (and ``any`` for the any-combination pool) x
         method: ``result_id`` (``outcome/regimen/method``, stable across releases),
         ``outcome, regimen, method, k, n, events, estimate, ci_low, ci_high, pi_low,
-        pi_high, tau2, i2, studies, data_version``.
+        pi_high, tau2, i2, model`` (the method that produced the row), ``fallback`` (True
+        where the GLMM could not be fitted), ``studies, data_version``.
     """
     records = []
     for method in methods:
         for outcome in OUTCOMES:
-            syn = synthesise(ds, outcome, method)
+            syn = synthesise(ds, outcome, method,
+                             exclude_publication_types=exclude_publication_types)
             items = list(syn.pools.items())
             if syn.any_combination is not None:
                 items.append(("any", syn.any_combination))
             for regimen, pool in items:
                 records.append({
-                    "result_id": f"{outcome}/{regimen}/{method}",
-                    "outcome": outcome, "regimen": regimen, "method": method,
+                    "result_id": f"{outcome}/{regimen}/{method}{suffix}",
+                    "outcome": outcome, "regimen": regimen, "method": f"{method}{suffix}",
                     "k": pool.k, "n": pool.n_total, "events": pool.events_total,
                     "estimate": pool.estimate, "ci_low": pool.ci_low, "ci_high": pool.ci_high,
                     "pi_low": pool.pi_low, "pi_high": pool.pi_high, "tau2": pool.tau2,
-                    "i2": pool.i2, "studies": ";".join(pool.studies["label"].astype(str)),
+                    "i2": pool.i2, "model": pool.method.label, "fallback": pool.fallback,
+                    "studies": ";".join(pool.studies["label"].astype(str)),
                     "data_version": ds.version,
                 })
     return pd.DataFrame.from_records(records)

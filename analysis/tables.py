@@ -31,12 +31,22 @@ def summary_table(syn: RegimenSynthesis) -> pd.DataFrame:
             "Pooled % (95% CI)": f"{fmt_pct(pool.estimate)} ({fmt_interval(pool.ci_low, pool.ci_high)})",
             "95% PI": fmt_interval(pool.pi_low, pool.pi_high) if pool.k >= 3 else MISSING,
             "I²": fmt_i2(pool),
+            "Model": model_note(pool),
         })
     for regimen, reason in syn.failures.items():
         rows.append({"Regimen": regimen, "Studies": MISSING, "TTs": MISSING, "Events": MISSING,
-                     "Pooled % (95% CI)": f"not estimable: {reason}", "95% PI": MISSING,
-                     "I²": MISSING})
+                     "Pooled % (95% CI)": "not estimable", "95% PI": MISSING,
+                     "I²": MISSING, "Model": reason})
     return pd.DataFrame(rows)
+
+
+def model_note(pool) -> str:
+    """What produced a pooled row: the method, a single study, or a visible GLMM fallback."""
+    if pool.k == 1 and pool.method.single_study == "exact":
+        return "single study (exact CI)"
+    if pool.fallback:
+        return f"{pool.method.label} (GLMM not estimable)"
+    return pool.method.label
 
 
 def published_trials(ds: Dataset, review: str = "anderson2026") -> pd.Series:

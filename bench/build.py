@@ -68,7 +68,8 @@ def _bare_book(dest: Path) -> Path:
 
 def main() -> None:
     """Run both benchmarks and print the table."""
-    jb = [sys.executable, "-m", "jupyter_book.cli.main", "build"]
+    jb = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; "
+          "sys.exit(main())", "build"]
     with tempfile.TemporaryDirectory() as tmp:
         repo = _copy_repo(Path(tmp) / "ours")
         ours_cmd = [sys.executable, str(repo / "scripts" / "build_book.py"), "--root", str(repo)]

@@ -40,6 +40,8 @@ import time
 from pathlib import Path
 
 FINGERPRINT = "fingerprint.json"
+#: Runs the jupyter-book command line of the interpreter running this script.
+JUPYTER_BOOK = "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
 
 
 def _hash_files(root: Path, files: list[Path]) -> str:
@@ -116,7 +118,7 @@ def build(root: Path, force: bool = False) -> int:
         shutil.rmtree(work)
     stamp.unlink(missing_ok=True)  # a failed build must not look up to date next time
 
-    cmd = [sys.executable, "-m", "jupyter_book.cli.main", "build", str(root / "book"),
+    cmd = [sys.executable, "-c", JUPYTER_BOOK, "build", str(root / "book"),
            "--path-output", str(work), "-W", "-n", "--keep-going"]
     if mode == "clean":
         cmd.append("--all")

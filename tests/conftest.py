@@ -10,7 +10,7 @@ import pytest
 from analysis import paths
 
 #: Chapters every build must publish (file stems in book/_toc.yml).
-CHAPTERS = ("intro", "methods", "safety", "efficacy", "discussion", "studies")
+CHAPTERS = ("intro", "methods", "safety", "efficacy", "sensitivity", "discussion", "studies")
 #: What a build needs from the repository.
 COPY = ("analysis", "book", "data", "scripts", "pyproject.toml", "requirements.txt")
 

@@ -64,7 +64,8 @@ def fingerprint(root: Path) -> dict:
     """Hash every input of the build, grouped by what a change to it invalidates."""
     book = root / "book"
     chapters = _files(book, "*.md")
-    config = [p for p in _files(book) if p.suffix != ".md"]
+    config = [p for p in _files(book) if p.suffix != ".md"] + [
+        p for p in (root / "CITATION.cff",) if p.exists()]
     code = _files(root / "analysis", "*.py") + _files(root / "scripts", "*.py") + [
         p for p in (root / "requirements.txt", root / "pyproject.toml") if p.exists()
     ]
@@ -131,6 +132,12 @@ def build(root: Path, force: bool = False) -> int:
         if leftover.exists():
             shutil.rmtree(leftover)
     shutil.copytree(work / "_build" / "html", staging)
+    # Downloads (results.csv/.json, data package zip, CITATION.cff) from the same data and
+    # code, into the staging copy only: a failure leaves the published site untouched.
+    if _run([sys.executable, "-m", "analysis.downloads", str(staging), str(root)], env):
+        shutil.rmtree(staging)
+        print("build_book: downloads failed; published site untouched", file=sys.stderr)
+        return 1
     if site.exists():
         os.replace(site, old)
     os.replace(staging, site)

@@ -1,0 +1,340 @@
+"""Releases of the living review: version rule, snapshots of every pooled result, diffs.
+
+A *release* is a row of ``data/releases.csv`` plus two snapshot files written when it was
+made:
+
+* ``data/snapshots/<version>.csv``: every pooled result (:func:`analysis.results_table`,
+  primary and as-published methods) with its stable ``result_id``
+  (``outcome/regimen/method``, e.g. ``ae/VDZ+aTNF/primary``);
+* ``data/snapshots/<version>-studies.csv``: the studies the release held.
+
+Versioning rule (Metapsy-style semantic versions, :func:`classify_change`):
+
+* **MAJOR**: a new literature search (the release's ``search_date`` differs from the
+  previous release's);
+* **MINOR**: the data changed without a new search (a study added, removed or corrected,
+  or any pooled value moved);
+* **PATCH**: no pooled value and no study changed (text, code or presentation only).
+
+A snapshot is computed from the data *as they stood at that release*. Release 1.0.0 (the
+evidence of the 2022 and 2026 reviews as rebuilt, search to 31 January 2024) predates this
+project's living searches, so it is derived from the current data package by keeping the
+studies whose ``review_version`` is not ``living`` (:func:`as_of`); every later release is
+computed from the data package of its day.
+
+Each snapshot carries an *evidence fingerprint* (:func:`evidence_sha256`): the SHA-256 of the
+six study-level tables in a canonical CSV form. Unlike :attr:`analysis.Dataset.sha256`
+(every file of ``data/``) it ignores the release files themselves, so writing a release does
+not change the fingerprint of the data it describes, and a filtered view such as 1.0.0's has
+one too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .dataset import TABLES, Dataset
+
+#: Columns of ``data/releases.csv``.
+RELEASE_COLUMNS = ("version", "date", "search_date", "review_version", "change",
+                   "data_sha256", "summary")
+#: Values of the ``change`` column.
+CHANGES = ("major", "minor", "patch")
+#: Columns of a results snapshot (as :func:`analysis.results_table`).
+SNAPSHOT_COLUMNS = ("result_id", "outcome", "regimen", "method", "k", "n", "events",
+                    "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2",
+                    "studies", "data_version")
+#: Columns of a studies snapshot.
+STUDY_COLUMNS = ("study_id", "review_version", "design", "publication_type", "overlaps_with")
+#: An estimate or CI bound that moves by less than this (absolute, 0-1 scale) has not
+#: moved: 0.05 percentage points, below the one-decimal rounding of the book.
+TOLERANCE = 5e-4
+
+_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+
+
+def parse_version(version: str) -> tuple[int, int, int]:
+    """Split ``'MAJOR.MINOR.PATCH'`` into integers.
+
+    Raises
+    ------
+    ValueError
+        If ``version`` is not three dot-separated non-negative integers.
+    """
+    match = _VERSION.match(str(version).strip())
+    if not match:
+        raise ValueError(f"not a MAJOR.MINOR.PATCH version: {version!r}")
+    return tuple(int(part) for part in match.groups())
+
+
+def bump(version: str | None, change: str) -> str:
+    """Next version after ``version`` for a ``change`` of ``'major'``, ``'minor'`` or ``'patch'``.
+
+    ``version=None`` (no release yet) gives ``'1.0.0'``.
+    """
+    if change not in CHANGES:
+        raise ValueError(f"change must be one of {CHANGES}, not {change!r}")
+    if version is None:
+        return "1.0.0"
+    major, minor, patch = parse_version(version)
+    if change == "major":
+        return f"{major + 1}.0.0"
+    if change == "minor":
+        return f"{major}.{minor + 1}.0"
+    return f"{major}.{minor}.{patch + 1}"
+
+
+# --------------------------------------------------------------------------- data views
+
+def evidence_sha256(ds: Dataset) -> str:
+    """SHA-256 of the six study-level tables in a canonical CSV form.
+
+    Rows are sorted by every column and written with pandas' default float formatting, so
+    the digest depends only on the table contents, not on file layout or on the release
+    files in ``data/``.
+    """
+    digest = hashlib.sha256()
+    for name in TABLES:
+        frame = getattr(ds, name)
+        frame = frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
+        digest.update(name.encode() + b"\0" + frame.to_csv(index=False).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def as_of(ds: Dataset, review_versions) -> Dataset:
+    """The data package restricted to studies of the given ``review_version`` values.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The current data package.
+    review_versions : iterable of str
+        ``studies.review_version`` values to keep (e.g. ``{"2022", "2026"}`` for release
+        1.0.0).
+
+    Returns
+    -------
+    Dataset
+        Studies, their arms and those arms' outcome rows; drugs, regimens and published
+        figures unchanged; ``sha256`` is the :func:`evidence_sha256` of the view.
+    """
+    keep = set(review_versions)
+    studies = ds.studies[ds.studies["review_version"].isin(keep)]
+    # A study superseded by a report outside the view is no longer superseded in it.
+    studies = studies.assign(overlaps_with=studies["overlaps_with"].where(
+        studies["overlaps_with"].isin(studies["study_id"]), ""))
+    arms = ds.arms[ds.arms["study_id"].isin(studies["study_id"])]
+    outcomes = ds.outcomes[ds.outcomes["arm_id"].isin(arms["arm_id"])]
+    view = dataclasses.replace(ds, studies=studies.reset_index(drop=True),
+                               arms=arms.reset_index(drop=True),
+                               outcomes=outcomes.reset_index(drop=True))
+    return dataclasses.replace(view, sha256=evidence_sha256(view))
+
+
+def snapshot(ds: Dataset, methods=None) -> pd.DataFrame:
+    """Every pooled result of ``ds`` as a snapshot table (see :data:`SNAPSHOT_COLUMNS`).
+
+    ``data_version`` is the first 12 digits of :func:`evidence_sha256`.
+    """
+    from .settings import PRIMARY
+    from .synthesis import results_table
+
+    methods = methods or (PRIMARY, "as_published")
+    fixed = dataclasses.replace(ds, sha256=evidence_sha256(ds))
+    table = results_table(fixed, methods=tuple(methods))
+    return table.reindex(columns=list(SNAPSHOT_COLUMNS))
+
+
+def study_list(ds: Dataset) -> pd.DataFrame:
+    """The studies of ``ds`` (see :data:`STUDY_COLUMNS`), sorted by ``study_id``."""
+    return (ds.studies.reindex(columns=list(STUDY_COLUMNS)).fillna("")
+            .sort_values("study_id").reset_index(drop=True))
+
+
+# --------------------------------------------------------------------------- files
+
+def releases_path(data_dir: Path | str | None = None) -> Path:
+    """Path of ``releases.csv`` in ``data_dir`` (default ``data/``)."""
+    return Path(data_dir or paths.DATA) / "releases.csv"
+
+
+def snapshot_paths(version: str, data_dir: Path | str | None = None) -> tuple[Path, Path]:
+    """Paths of the results and studies snapshots of ``version``."""
+    folder = Path(data_dir or paths.DATA) / "snapshots"
+    parse_version(version)
+    return folder / f"{version}.csv", folder / f"{version}-studies.csv"
+
+
+def read_releases(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """The release history, oldest first (empty table if there is none yet).
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, a version is malformed or repeated, or a ``change`` is not
+        one of :data:`CHANGES`.
+    """
+    path = releases_path(data_dir)
+    if not path.exists():
+        return pd.DataFrame(columns=list(RELEASE_COLUMNS))
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = set(RELEASE_COLUMNS) - set(table.columns)
+    if missing:
+        raise ValueError(f"{path}: missing columns {sorted(missing)}")
+    if table["version"].duplicated().any():
+        raise ValueError(f"{path}: repeated version")
+    bad = set(table["change"]) - set(CHANGES)
+    if bad:
+        raise ValueError(f"{path}: unknown change {sorted(bad)}")
+    order = table["version"].map(parse_version)
+    return table.assign(_order=order).sort_values("_order").drop(columns="_order").reset_index(
+        drop=True)
+
+
+def read_snapshot(version: str, data_dir: Path | str | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The results and studies snapshots of one release."""
+    results_file, studies_file = snapshot_paths(version, data_dir)
+    results = pd.read_csv(results_file, keep_default_na=False, na_values=[""],
+                          dtype={"studies": str, "result_id": str, "data_version": str})
+    results["studies"] = results["studies"].fillna("")
+    studies = pd.read_csv(studies_file, dtype=str, keep_default_na=False)
+    return results, studies
+
+
+def write_release(ds: Dataset, *, version: str, date: str, search_date: str,
+                  review_version: str, change: str, summary: str,
+                  data_dir: Path | str | None = None) -> pd.DataFrame:
+    """Snapshot ``ds`` as release ``version`` and append it to ``releases.csv``.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data as they stand at this release (e.g. :func:`as_of` for a past release).
+    version, date, search_date, review_version, change, summary : str
+        The release row (dates ISO 8601).
+    data_dir : path, optional
+        Where ``releases.csv`` and ``snapshots/`` live (default ``data/``).
+
+    Returns
+    -------
+    DataFrame
+        The updated release history.
+    """
+    history = read_releases(data_dir)
+    if version in set(history["version"]):
+        raise ValueError(f"release {version} exists already")
+    results_file, studies_file = snapshot_paths(version, data_dir)
+    results_file.parent.mkdir(parents=True, exist_ok=True)
+    snapshot(ds).to_csv(results_file, index=False, float_format="%.17g", lineterminator="\n")
+    study_list(ds).to_csv(studies_file, index=False, lineterminator="\n")
+    row = {"version": version, "date": date, "search_date": search_date,
+           "review_version": review_version, "change": change,
+           "data_sha256": evidence_sha256(ds), "summary": summary}
+    history = pd.concat([history, pd.DataFrame([row])], ignore_index=True)
+    history.to_csv(releases_path(data_dir), index=False, lineterminator="\n")
+    return read_releases(data_dir)
+
+
+# --------------------------------------------------------------------------- diffs
+
+def _moved(a: float, b: float, tol: float) -> bool:
+    a_nan, b_nan = a is None or math.isnan(a), b is None or math.isnan(b)
+    if a_nan or b_nan:
+        return a_nan != b_nan
+    return abs(a - b) >= tol
+
+
+def diff_results(old: pd.DataFrame, new: pd.DataFrame, *, tol: float = TOLERANCE
+                 ) -> pd.DataFrame:
+    """Compare two results tables by ``result_id``.
+
+    Parameters
+    ----------
+    old, new : DataFrame
+        Snapshots or :func:`analysis.results_table` outputs.
+    tol : float
+        Smallest change of the estimate or a CI bound (0-1 scale) that counts as a move.
+
+    Returns
+    -------
+    DataFrame
+        One row per ``result_id`` in either table, with ``change`` one of ``"added"``,
+        ``"removed"``, ``"moved"`` (estimate, a CI bound, k, n or events changed) or
+        ``"unchanged"``, and ``old_*`` / ``new_*`` columns for ``k, n, events, estimate,
+        ci_low, ci_high`` plus ``old_studies`` / ``new_studies``.
+    """
+    keys = ["result_id", "outcome", "regimen", "method"]
+    values = ["k", "n", "events", "estimate", "ci_low", "ci_high", "studies"]
+    merged = old[keys + values].merge(new[keys + values], on=keys, how="outer",
+                                      suffixes=("_old", "_new"), indicator=True)
+    merged = merged.rename(columns={f"{v}_{s}": f"{s}_{v}" for v in values
+                                    for s in ("old", "new")})
+    changes = []
+    for r in merged.to_dict(orient="records"):
+        if r["_merge"] == "left_only":
+            changes.append("removed")
+        elif r["_merge"] == "right_only":
+            changes.append("added")
+        else:
+            counts = any(int(r[f"old_{c}"]) != int(r[f"new_{c}"]) for c in ("k", "n", "events"))
+            bounds = any(_moved(float(r[f"old_{c}"]), float(r[f"new_{c}"]), tol)
+                         for c in ("estimate", "ci_low", "ci_high"))
+            changes.append("moved" if counts or bounds else "unchanged")
+    merged = merged.drop(columns="_merge").assign(change=changes)
+    return merged.sort_values(["outcome", "regimen", "method"]).reset_index(drop=True)
+
+
+def diff_studies(old: pd.DataFrame, new: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Study ids added and removed between two study lists (sorted)."""
+    before, after = set(old["study_id"]), set(new["study_id"])
+    return sorted(after - before), sorted(before - after)
+
+
+def newly_poolable(diff: pd.DataFrame, *, min_k: int = 2) -> pd.DataFrame:
+    """Regimen x outcome x method results that reach ``min_k`` studies for the first time.
+
+    Rows of :func:`diff_results` whose new ``k`` is at least ``min_k`` and whose old ``k``
+    was smaller or absent; the any-combination pool (regimen ``any``) is left out.
+    """
+    new_k = pd.to_numeric(diff["new_k"], errors="coerce")
+    old_k = pd.to_numeric(diff["old_k"], errors="coerce").fillna(0)
+    mask = (new_k >= min_k) & (old_k < min_k) & (diff["regimen"] != "any")
+    return diff[mask].reset_index(drop=True)
+
+
+def classify_change(*, previous_search_date: str | None, search_date: str,
+                    results_diff: pd.DataFrame, studies_added, studies_removed) -> str:
+    """Apply the versioning rule: ``'major'``, ``'minor'`` or ``'patch'``.
+
+    MAJOR when the search date differs from the previous release's (a new search), MINOR
+    when any study was added or removed or any result is not ``unchanged``, else PATCH.
+    """
+    if previous_search_date is not None and search_date != previous_search_date:
+        return "major"
+    if studies_added or studies_removed or (results_diff["change"] != "unchanged").any():
+        return "minor"
+    return "patch"
+
+
+def summarise_diff(results_diff: pd.DataFrame, added, removed, *, method: str) -> str:
+    """One sentence describing a diff (for ``releases.csv`` summaries)."""
+    rows = results_diff[results_diff["method"] == method]
+    moved = (rows["change"] == "moved").sum()
+    new = (rows["change"] == "added").sum()
+    gone = (rows["change"] == "removed").sum()
+    poolable = newly_poolable(rows)
+    parts = [f"{len(added)} studies added", f"{len(removed)} removed",
+             f"{moved} pooled estimates changed", f"{new} new", f"{gone} dropped"]
+    text = ", ".join(parts) + f" ({method} method)"
+    if len(poolable):
+        labels = sorted({f"{r.regimen} {r.outcome}" for r in poolable.itertuples()})
+        text += "; newly poolable (2+ studies): " + ", ".join(labels)
+    return text + "."

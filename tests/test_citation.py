@@ -1,0 +1,85 @@
+"""CITATION.cff and the "Cite this chapter" blocks (fast)."""
+
+import re
+
+import jsonschema
+import pybtex.database
+import pytest
+from cffconvert import Citation
+
+from analysis import cite, paths, releases
+from analysis.dataset import load_dataset
+
+CFF = paths.ROOT / "CITATION.cff"
+
+
+def test_citation_cff_is_valid_cff_1_2_0():
+    citation = Citation(CFF.read_text(encoding="utf-8"), src=str(CFF))
+    citation.validate()  # raises jsonschema.ValidationError when invalid
+    assert citation.cffobj["cff-version"] == "1.2.0"
+
+
+def test_an_invalid_citation_file_is_rejected():
+    bad = "cff-version: 1.2.0\ntitle: x\nmessage: y\nauthors: nobody\n"
+    with pytest.raises(jsonschema.ValidationError):
+        Citation(bad, src="bad.cff").validate()
+
+
+def test_citation_cff_follows_the_latest_release():
+    meta = cite.citation_metadata()
+    last = releases.read_releases().iloc[-1]
+    assert str(meta["version"]) == last["version"]
+    assert str(meta["date-released"]) == last["date"]
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load_dataset()
+
+
+def test_cite_block_has_every_part(ds):
+    block = cite.cite_block("safety", ds)
+    last = releases.read_releases().iloc[-1]
+    assert "Cite this chapter" in block
+    assert last["version"] in block and ds.sha256 in block
+    assert "https://dtt-living-review.github.io/dtt-living-review/safety.html" in block
+    for name in cite.DOWNLOADS:
+        assert f'href="downloads/{name}"' in block
+    bibtex = re.search(r'<pre class="dtt-bibtex">(.*?)</pre>', block, re.S).group(1)
+    import html
+
+    entries = pybtex.database.parse_string(html.unescape(bibtex), "bibtex").entries
+    (entry,) = entries.values()
+    assert entry.fields["version"] == last["version"]
+    assert ds.sha256 in entry.fields["note"]
+    # figure/table labels and result ids get anchors that the block links to
+    assert 'href="#fig-ae-forest"' in block
+    assert 'id="ae/NAT+aTNF/primary"' in block or "ae/" in block
+    assert 'id="num-ae-any"' in block
+
+
+def test_chapter_labels_and_anchor_ids(tmp_path):
+    (tmp_path / "x.md").write_text("# T\n(sec-a)=\n## A\n```{glue:figure} k\n:name: fig-b\n```\n"
+                                   "(tbl-c)=\n```{glue:} t\n```\n")
+    assert cite.chapter_labels("x", tmp_path) == [("section", "sec-a"), ("figure", "fig-b"),
+                                                  ("table", "tbl-c")]
+    assert cite.chapter_title("x", tmp_path) == "T"
+    assert cite.anchor_id("tbl_ae") == "tbl-ae"
+
+
+def test_cite_block_escapes_hostile_metadata(ds, monkeypatch):
+    meta = cite.citation_metadata() | {"title": "<script>alert(1)</script> {glue:text}`x`",
+                                       "authors": [{"name": "<img src=x onerror=alert(1)>"}]}
+    monkeypatch.setattr(cite, "citation_metadata", lambda root=None: meta)
+    block = cite.cite_block("methods", ds, facts={"<b>k</b>": "<i>v</i>"})
+    assert "<script>" not in block and "<img" not in block and "<b>k" not in block
+    assert "&lt;script&gt;" in block
+
+
+def test_release_status_flags_unreleased_changes(ds):
+    import dataclasses
+
+    status = cite.release_status(ds)
+    assert status["status"] in ("released", "unreleased changes")
+    changed = dataclasses.replace(ds, studies=ds.studies.iloc[1:])
+    assert cite.release_status(changed)["status"] == "unreleased changes"

@@ -1,0 +1,89 @@
+"""GRADE-informed certainty rules (fast)."""
+
+import pandas as pd
+import pytest
+
+from analysis import grade
+from analysis.dataset import load_dataset
+
+
+def test_starting_level():
+    assert grade.starting_level(["RCT"]) == 4
+    assert grade.starting_level(["RCT", "retrospective"]) == 2
+    assert grade.starting_level([]) == 2
+
+
+def test_imprecision_counts_each_criterion():
+    assert grade.judge_imprecision(500, 0.40, 0.50).downgrade == 0
+    assert grade.judge_imprecision(48, 0.81, 0.98).downgrade == 1        # events only
+    assert grade.judge_imprecision(400, 0.10, 0.60).downgrade == 1       # width only
+    assert grade.judge_imprecision(5, 0.0, 0.9).downgrade == 2
+
+
+def test_inconsistency_from_i2_and_prediction_interval():
+    assert grade.judge_inconsistency(1, float("nan"), float("nan"), float("nan")).downgrade == 0
+    assert grade.judge_inconsistency(4, 20.0, 0.30, 0.50).downgrade == 0
+    assert grade.judge_inconsistency(4, 60.0, 0.30, 0.50).downgrade == 1
+    assert grade.judge_inconsistency(4, 10.0, 0.05, 0.90).downgrade == 1  # wide PI
+    assert grade.judge_inconsistency(4, 80.0, 0.05, 0.90).downgrade == 2
+    assert grade.judge_inconsistency(2, 80.0, float("nan"), float("nan")).downgrade == 1
+
+
+def test_risk_of_bias_from_grey_literature_share():
+    assert grade.judge_risk_of_bias(["conference_abstract", "journal_article"],
+                                    [30, 10]).downgrade == 1
+    assert grade.judge_risk_of_bias(["conference_abstract", "journal_article"],
+                                    [10, 30]).downgrade == 0
+
+
+class _Pool:
+    k, i2, pi_low, pi_high, events_total, ci_low, ci_high = 1, float("nan"), 0.8, 0.98, 48, \
+        0.81, 0.98
+
+
+def test_assess_applies_overrides_with_reasons():
+    rows = pd.DataFrame({"design": ["RCT"], "publication_type": ["journal_article"],
+                         "total": [52]})
+    plain = grade.assess(_Pool(), rows)
+    assert plain["start"] == 4 and plain["certainty"] == "Moderate"
+    overrides = pd.DataFrame({"outcome": ["*"], "regimen": ["NAT+aTNF"],
+                              "domain": ["indirectness"], "downgrade": ["1"],
+                              "reason": ["indirect population"], "source": [""]})
+    result = grade.assess(_Pool(), rows, overrides, outcome="ae", regimen="NAT+aTNF")
+    assert result["certainty"] == "Low"
+    assert result["domains"]["indirectness"].override
+    assert result["domains"]["indirectness"].reason == "indirect population"
+
+
+def test_floor_is_very_low():
+    rows = pd.DataFrame({"design": ["case_series"], "publication_type": ["preprint"],
+                         "total": [3]})
+
+    class Bad(_Pool):
+        k, i2, pi_low, pi_high, events_total, ci_low, ci_high = 3, 90.0, 0.0, 1.0, 1, 0.0, 1.0
+
+    assert grade.assess(Bad(), rows)["level"] == 1
+
+
+def test_override_file_is_validated(tmp_path):
+    (tmp_path / "grade_overrides.csv").write_text(
+        "outcome,regimen,domain,downgrade,reason,source\nae,X,mood,1,why,\n")
+    with pytest.raises(ValueError, match="domain"):
+        grade.read_overrides(tmp_path)
+    (tmp_path / "grade_overrides.csv").write_text(
+        "outcome,regimen,domain,downgrade,reason,source\nae,X,imprecision,1, ,\n")
+    with pytest.raises(ValueError, match="reason"):
+        grade.read_overrides(tmp_path)
+
+
+def test_grade_table_on_the_data():
+    ds = load_dataset()
+    table = grade.grade_table(ds)
+    assert table["Result"].is_unique
+    assert set(table["Certainty"]) <= set(grade.LEVELS.values())
+    vega = table[table["Regimen"] == "aTNF+GUS"]
+    if len(vega):  # the VEGA override is applied to every outcome, with its reason
+        assert vega["Indirectness"].eq("serious*").all()
+        assert vega["Reasons"].str.contains("VEGA").all()
+    facts = grade.grade_facts(table)
+    assert int(facts["grade_n"]) == len(table)

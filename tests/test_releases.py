@@ -1,0 +1,142 @@
+"""Releases: version rule, snapshots, diffs and the What's New tables (fast)."""
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from analysis import paths, releases, whats_new
+from analysis.dataset import load_dataset
+
+
+def _results(rows):
+    cols = ["result_id", "outcome", "regimen", "method", "k", "n", "events", "estimate",
+            "ci_low", "ci_high", "studies"]
+    return pd.DataFrame([dict(zip(cols, r)) for r in rows], columns=cols)
+
+
+def _row(outcome, regimen, k, n, events, est, lo, hi, studies="A"):
+    return (f"{outcome}/{regimen}/primary", outcome, regimen, "primary", k, n, events, est, lo,
+            hi, studies)
+
+
+def test_bump_and_parse():
+    assert releases.bump(None, "minor") == "1.0.0"
+    assert releases.bump("1.2.3", "major") == "2.0.0"
+    assert releases.bump("1.2.3", "minor") == "1.3.0"
+    assert releases.bump("1.2.3", "patch") == "1.2.4"
+    with pytest.raises(ValueError):
+        releases.parse_version("1.2")
+    with pytest.raises(ValueError):
+        releases.bump("1.0.0", "huge")
+
+
+def test_diff_results_classifies_every_change():
+    old = _results([_row("ae", "X", 1, 10, 2, 0.20, 0.05, 0.5),
+                    _row("ae", "Y", 2, 20, 5, 0.25, 0.1, 0.4),
+                    _row("ae", "Z", 1, 5, 1, 0.2, 0.01, 0.7),
+                    _row("sae", "X", 1, 10, 0, 0.0, 0.0, 0.3)])
+    new = _results([_row("ae", "X", 1, 10, 2, 0.20 + 1e-6, 0.05, 0.5),   # rounding noise
+                    _row("ae", "Y", 3, 30, 9, 0.30, 0.15, 0.45),         # moved
+                    _row("sae", "X", 1, 10, 0, 0.0, 0.0, 0.3),
+                    _row("cr", "Q", 2, 12, 6, 0.5, 0.2, 0.8)])           # added
+    diff = releases.diff_results(old, new).set_index("result_id")["change"]
+    assert diff["ae/X/primary"] == "unchanged"
+    assert diff["ae/Y/primary"] == "moved"
+    assert diff["ae/Z/primary"] == "removed"
+    assert diff["cr/Q/primary"] == "added"
+    assert diff["sae/X/primary"] == "unchanged"
+    poolable = releases.newly_poolable(releases.diff_results(old, new))
+    assert set(poolable["result_id"]) == {"cr/Q/primary"}  # Y had k=2 already
+
+
+def test_a_count_change_is_a_move_even_if_the_estimate_is_equal():
+    old = _results([_row("ae", "X", 1, 10, 2, 0.2, 0.05, 0.5)])
+    new = _results([_row("ae", "X", 1, 20, 4, 0.2, 0.05, 0.5)])
+    assert releases.diff_results(old, new)["change"].tolist() == ["moved"]
+
+
+def test_versioning_rule():
+    unchanged = pd.DataFrame({"change": ["unchanged"]})
+    moved = pd.DataFrame({"change": ["unchanged", "moved"]})
+    rule = releases.classify_change
+    assert rule(previous_search_date="2024-01-31", search_date="2026-11-24",
+                results_diff=unchanged, studies_added=[], studies_removed=[]) == "major"
+    assert rule(previous_search_date="2024-01-31", search_date="2024-01-31",
+                results_diff=moved, studies_added=[], studies_removed=[]) == "minor"
+    assert rule(previous_search_date="2024-01-31", search_date="2024-01-31",
+                results_diff=unchanged, studies_added=["A"], studies_removed=[]) == "minor"
+    assert rule(previous_search_date="2024-01-31", search_date="2024-01-31",
+                results_diff=unchanged, studies_added=[], studies_removed=[]) == "patch"
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load_dataset()
+
+
+def test_as_of_keeps_only_the_release_studies(ds):
+    view = releases.as_of(ds, {"2022", "2026"})
+    assert set(view.studies["review_version"]) <= {"2022", "2026"}
+    assert set(view.arms["study_id"]) <= set(view.studies["study_id"])
+    assert set(view.outcomes["arm_id"]) <= set(view.arms["arm_id"])
+    # a report superseded only by a living study is not superseded in the 1.0.0 view
+    assert set(view.studies["overlaps_with"]) - {""} <= set(view.studies["study_id"])
+    assert view.sha256 == releases.evidence_sha256(view) != releases.evidence_sha256(ds)
+
+
+def test_evidence_fingerprint_ignores_release_files(ds, tmp_path):
+    """Writing a release must not change the fingerprint of the data it describes."""
+    before = releases.evidence_sha256(ds)
+    copy = dataclasses.replace(ds, data_dir=tmp_path)
+    releases.write_release(copy, version="1.0.0", date="2026-01-01", search_date="2026-01-01",
+                           review_version="living", change="major", summary="test",
+                           data_dir=tmp_path)
+    assert releases.evidence_sha256(ds) == before
+    history = releases.read_releases(tmp_path)
+    assert history["data_sha256"].tolist() == [before]
+    results, studies = releases.read_snapshot("1.0.0", tmp_path)
+    assert list(results.columns) == list(releases.SNAPSHOT_COLUMNS)
+    assert results["data_version"].eq(before[:12]).all()
+    assert results["result_id"].is_unique
+    with pytest.raises(ValueError):
+        releases.write_release(copy, version="1.0.0", date="x", search_date="x",
+                               review_version="living", change="major", summary="again",
+                               data_dir=tmp_path)
+
+
+def test_release_history_of_the_repository_follows_the_rule():
+    history = releases.read_releases(paths.DATA)
+    assert history["version"].tolist()[:2] == ["1.0.0", "2.0.0"]
+    first, second = history.iloc[0], history.iloc[1]
+    assert first["search_date"] == "2024-01-31" and first["review_version"] == "2026"
+    assert second["review_version"] == "living" and second["change"] == "major"
+    previous = None
+    for row in history.itertuples():
+        if previous is not None:
+            expected = "major" if row.search_date != previous.search_date else row.change
+            assert row.change == expected
+            assert releases.bump(previous.version, row.change) == row.version
+        results, studies = releases.read_snapshot(row.version)
+        assert results["data_version"].eq(row.data_sha256[:12]).all()
+        assert results["result_id"].is_unique and len(studies)
+        previous = row
+    # 1.0.0 was derived without the living update's studies
+    _, studies_1 = releases.read_snapshot("1.0.0")
+    assert "living" not in set(studies_1["review_version"])
+
+
+def test_latest_release_changes_name_added_studies_and_moves():
+    change = whats_new.latest_release_changes(paths.DATA)
+    _, old = releases.read_snapshot(change.old)
+    _, new = releases.read_snapshot(change.new)
+    assert change.added == sorted(set(new["study_id"]) - set(old["study_id"]))
+    table = whats_new.changes_table(change)
+    assert set(table["Change"]) <= {"moved", "new estimate", "no longer estimable"}
+    assert table.columns.tolist()[4:6] == [change.old, change.new]
+
+
+def test_study_citations_refuse_markup():
+    assert whats_new.study_citations(["A1", "B-2"]) == "{cite:t}`A1`; {cite:t}`B-2`"
+    with pytest.raises(ValueError):
+        whats_new.study_citations(["x`}{bad"])

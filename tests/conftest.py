@@ -10,9 +10,11 @@ import pytest
 from analysis import paths
 
 #: Chapters every build must publish (file stems in book/_toc.yml).
-CHAPTERS = ("intro", "methods", "safety", "efficacy", "sensitivity", "discussion", "studies")
+CHAPTERS = ("intro", "methods", "safety", "efficacy", "sensitivity", "discussion", "studies",
+            "whats_new", "selection", "certainty", "reproduction", "bibliography")
 #: What a build needs from the repository.
-COPY = ("analysis", "book", "data", "scripts", "pyproject.toml", "requirements.txt")
+COPY = ("analysis", "book", "data", "scripts", "pyproject.toml", "requirements.txt",
+        "CITATION.cff")
 
 
 def build(root):

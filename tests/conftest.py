@@ -1,9 +1,11 @@
 """Shared fixtures: a real build of the whole book in a temporary copy of the repository."""
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
+from html import unescape
 
 import pytest
 
@@ -34,6 +36,13 @@ def site_digest(site):
 def page(root, name):
     """Text of one published page of the copy at ``root``."""
     return (root / "book" / "_build" / "html" / f"{name}.html").read_text(encoding="utf-8")
+
+
+def page_text(root, name):
+    """Visible text of a published page: tags stripped, entities decoded, spaces folded."""
+    html = page(root, name)
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
 
 
 def copy_repo(dest):

@@ -103,18 +103,18 @@ def build(root: Path, force: bool = False) -> int:
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     started = time.perf_counter()
 
-    if _run([sys.executable, "-m", "analysis", "validate", str(root / "data")], env):
-        print("build_book: data invalid; nothing built, published site untouched", file=sys.stderr)
-        return 1
-
     current = fingerprint(root)
     stamp = work / FINGERPRINT
     previous = json.loads(stamp.read_text()) if stamp.exists() and not force else None
     mode = plan(previous, current, site.exists())
     print(f"build_book: {mode} build", flush=True)
-    if mode == "noop":
+    if mode == "noop":  # every input is byte-identical to the last validated, published build
         print(f"build_book: up to date ({time.perf_counter() - started:.1f} s)")
         return 0
+
+    if _run([sys.executable, "-m", "analysis", "validate", str(root / "data")], env):
+        print("build_book: data invalid; nothing built, published site untouched", file=sys.stderr)
+        return 1
     if mode == "clean" and work.exists():
         shutil.rmtree(work)
     stamp.unlink(missing_ok=True)  # a failed build must not look up to date next time

@@ -19,7 +19,8 @@ from scipy import optimize, special, stats
 #: Quadrature points per study (metafor's ``rma.glmm`` default ``nAGQ = 7``).
 NAGQ = 7
 _MAX_ITER = 200
-_TAU_MAX = 30.0  # a between-study SD beyond 30 logits means the MLE diverges
+_TAU_MAX = 30.0
+_MAX_STEP = 2.0  # a between-study SD beyond 30 logits means the MLE diverges
 
 
 class GLMMConvergenceError(RuntimeError):
@@ -73,13 +74,15 @@ class _Model:
         self.t = t
         self.logw = np.log(w) + t * t  # nodes are z* + sqrt(2) sigma t
         self.logc = special.gammaln(n + 1) - special.gammaln(x + 1) - special.gammaln(n - x + 1)
+        self._zprev = None
 
     def _modes(self, eta0, tau):
         """Conditional modes z* of h(z) = x eta - n log(1+e^eta) - z²/2, eta = eta0 + tau z."""
         x, n = self.x, self.n
         a, b = tau * (x - n), tau * x  # h'(z) = tau (x - n p) - z changes sign in [a, b]
         lo, hi = np.minimum(a, b), np.maximum(a, b)
-        z = np.clip(np.zeros_like(x), lo, hi)
+        # warm start from the previous evaluation's modes (successive calls are close)
+        z = np.clip(self._zprev if self._zprev is not None else np.zeros_like(x), lo, hi)
         for _ in range(200):
             p = special.expit(eta0 + tau * z)
             g = tau * (x - n * p) - z
@@ -95,6 +98,7 @@ class _Model:
                 break
         p = special.expit(eta0 + tau * z)
         sigma = 1.0 / np.sqrt(tau * tau * n * p * (1 - p) + 1)
+        self._zprev = z if np.all(np.isfinite(z)) else None
         return z, sigma
 
     def evaluate(self, mu, tau, derivatives=True):
@@ -155,33 +159,49 @@ class _Model:
 
 
 def _newton(model: _Model, mu0, tau0, fix_tau: bool = False):
-    """Damped Newton-Raphson ascent; tau is unconstrained (the likelihood is even in tau)."""
+    """Damped Newton-Raphson ascent on the quadrature log-likelihood.
+
+    The gradient is exact for the quadrature approximation; the Hessian is its central
+    difference (Louis' identities approximate the curvature of the exact integral, which on a
+    flat ridge of the 7-point approximation stalls Newton). tau is unconstrained: the
+    likelihood is even in tau.
+    """
     G = model.G
     theta = np.append(np.asarray(mu0, dtype=float), tau0)
     idx = slice(0, G) if fix_tau else slice(0, G + 1)
-    ll, grad, hess = model.evaluate(theta[:G], theta[G])
+    ll, grad, louis = model.evaluate(theta[:G], theta[G])
     for it in range(1, _MAX_ITER + 1):
+        # profile steps (tau fixed) use Louis' curvature: enough for the profile's precision
+        hess = louis if fix_tau else _fd_hessian(model, theta)
         gr = grad[idx]
         H = hess[idx, idx]
-        # make the step an ascent direction: shift the Hessian until negative definite
+        # an ascent direction: shift the Hessian until negative definite (Levenberg)
         evals = np.linalg.eigvalsh(H)
-        shift = 0.0 if evals.max() < -1e-10 * max(1.0, abs(evals.min())) else evals.max() + 1e-3 * (1 + abs(evals).max())
+        big = max(1.0, float(np.abs(evals).max()))
+        shift = 0.0 if evals.max() < -1e-8 * big else evals.max() + 1e-4 * big
         step = np.linalg.solve(H - shift * np.eye(len(gr)), -gr)
+        longest = float(np.max(np.abs(step)))
+        if longest > _MAX_STEP:  # trust region: at most 2 logits per iteration
+            step *= _MAX_STEP / longest
         scale = 1.0
         while True:
             cand = theta.copy()
             cand[idx] = theta[idx] + scale * step
-            ll_new, g_new, h_new = model.evaluate(cand[:G], cand[G])
-            if np.isfinite(ll_new) and ll_new >= ll - 1e-10 * (1 + abs(ll)):
+            ll_new, g_new, louis_new = model.evaluate(cand[:G], cand[G])
+            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * (1 + abs(ll)):
                 break
             scale /= 2
-            if scale < 1e-10:
+            if scale < 1e-8:
                 break
-        if scale < 1e-10:
-            # no ascent possible along the step: stationary within the quadrature accuracy
-            return theta, ll, grad, hess, it
-        theta, ll, grad, hess = cand, ll_new, g_new, h_new
-        if np.max(np.abs(scale * step)) < 1e-9 and np.max(np.abs(grad[idx])) < 1e-6 * (1 + np.sum(model.n) ** 0.5):
+        if scale < 1e-8:
+            # no ascent along a Newton direction: stationary to working precision
+            if np.max(np.abs(gr)) < 1e-4 * (1 + np.sqrt(np.sum(model.n))):
+                return theta, ll, grad, hess, it
+            raise GLMMConvergenceError("GLMM Newton-Raphson stalled away from a maximum")
+        theta, ll, grad, louis = cand, ll_new, g_new, louis_new
+        gtol = (1e-7 if fix_tau else 1e-10) * (1 + np.sqrt(np.sum(model.n)))
+        if np.max(np.abs(scale * step)) < 1e-10 * (1 + np.max(np.abs(theta))) or \
+                np.max(np.abs(grad[idx])) < gtol:
             return theta, ll, grad, hess, it
         if abs(theta[G]) > _TAU_MAX or np.any(np.abs(theta[:G]) > 50):
             raise GLMMConvergenceError(
@@ -191,16 +211,21 @@ def _newton(model: _Model, mu0, tau0, fix_tau: bool = False):
     raise GLMMConvergenceError(f"GLMM Newton-Raphson did not converge in {_MAX_ITER} iterations")
 
 
-def _fd_hessian(model: _Model, theta, h: float = 1e-5):
+def _fd_hessian(model: _Model, theta, h: float = 1e-5, only: int | None = None):
+    """Central differences of the exact gradient (columns ``0..only-1``; all by default)."""
     G = model.G
-    out = np.empty((G + 1, G + 1))
-    for j in range(G + 1):
+    m = G + 1 if only is None else only
+    out = np.zeros((G + 1, G + 1))
+    for j in range(m):
         e = np.zeros(G + 1)
-        e[j] = h
+        e[j] = h * max(1.0, abs(theta[j]))
         _, gp, _ = model.evaluate((theta + e)[:G], (theta + e)[G])
         _, gm, _ = model.evaluate((theta - e)[:G], (theta - e)[G])
-        out[:, j] = (gp - gm) / (2 * h)
-    return 0.5 * (out + out.T)
+        out[:, j] = (gp - gm) / (2 * e[j])
+    if m == G + 1:
+        return 0.5 * (out + out.T)
+    out[:m, :m] = 0.5 * (out[:m, :m] + out[:m, :m].T)
+    return out
 
 
 def _start(x, n, g, G):
@@ -295,6 +320,12 @@ def fit_glmm(events, totals, groups=None, *, nagq: int = NAGQ, level: float = 0.
     mu, tau = theta[:G], abs(theta[G])
     if not (np.all(np.isfinite(theta)) and np.isfinite(ll)):
         raise GLMMConvergenceError("GLMM fit produced non-finite estimates")
+    # the likelihood can have an interior local maximum below its value at tau = 0
+    # (cf. metafor's ll0check for REML): compare with the boundary fit
+    with np.errstate(over="ignore", under="ignore"):
+        theta0, ll0, *_ = _newton(model, mu, 0.0, fix_tau=True)
+    if ll0 > ll + 1e-9 * (1 + abs(ll)):
+        mu, tau, ll = theta0[:G], 0.0, ll0
     if tau < 1e-5:
         # boundary: re-evaluate at exactly tau = 0, where the mu-tau information is zero
         tau = 0.0
@@ -338,7 +369,7 @@ def _profile_ci(model: _Model, mu_hat, tau_hat, ll_hat, level):
             lo = 0.0
         else:
             state["mu"] = mu_hat.copy()
-            lo = optimize.brentq(dev, 0.0, tau_hat, xtol=1e-10)
+            lo = optimize.brentq(dev, 0.0, tau_hat, xtol=1e-8, rtol=1e-7)
         state["mu"] = mu_hat.copy()
         step = max(tau_hat, 0.25)
         up = tau_hat + step
@@ -348,7 +379,7 @@ def _profile_ci(model: _Model, mu_hat, tau_hat, ll_hat, level):
             if up > _TAU_MAX:
                 return lo * lo, np.inf
         state["mu"] = mu_hat.copy()
-        hi = optimize.brentq(dev, tau_hat, up, xtol=1e-10)
+        hi = optimize.brentq(dev, tau_hat, up, xtol=1e-8, rtol=1e-7)
     except GLMMConvergenceError:
         return lo * lo, np.inf
     return lo * lo, hi * hi

@@ -235,7 +235,16 @@ def _tau2_ml(y, v, d: _Design, reml: bool) -> float:
     return max(0.0, t)
 
 
-def estimate_tau2(yi, vi, method: str = "REML", groups=None) -> float:
+def _tau2_ml_direct(y, v, d: _Design, reml: bool) -> float:
+    """Maximise the (restricted) log-likelihood over [0, upper] directly (bounded Brent)."""
+    upper = max(_TAU2_MAX, 10 * float(np.var(y)) + 10 * float(np.max(v)))
+    res = optimize.minimize_scalar(lambda t: -_loglik(y, v, t, d, reml), bounds=(0.0, upper),
+                                   method="bounded", options={"xatol": 1e-12})
+    t = float(res.x)
+    return 0.0 if _loglik(y, v, 0.0, d, reml) >= _loglik(y, v, t, d, reml) else t
+
+
+def estimate_tau2(yi, vi, method: str = "REML", groups=None, *, robust: bool = False) -> float:
     """Estimate the between-study variance tau².
 
     Parameters
@@ -246,6 +255,11 @@ def estimate_tau2(yi, vi, method: str = "REML", groups=None) -> float:
         Estimator. "EE" returns 0 (equal-effects model).
     groups : array_like, optional
         Subgroup labels: one intercept per subgroup, common tau² (``mods = ~ factor(group)``).
+    robust : bool
+        For ML/REML: when metafor's Fisher scoring does not converge (metafor stops with an
+        error), maximise the likelihood directly instead of raising. Used only for the
+        inverse-variance companion of a GLMM (weights, Q, I²); pooled IV analyses keep
+        metafor's behaviour and raise.
 
     Returns
     -------
@@ -290,7 +304,12 @@ def estimate_tau2(yi, vi, method: str = "REML", groups=None) -> float:
     elif method == "PM":
         t = _tau2_pm(y, v, d)
     else:
-        t = _tau2_ml(y, v, d, reml=(method == "REML"))
+        try:
+            t = _tau2_ml(y, v, d, reml=(method == "REML"))
+        except EstimationError:
+            if not robust:
+                raise
+            t = _tau2_ml_direct(y, v, d, reml=(method == "REML"))
     return max(0.0, float(t))
 
 

@@ -230,7 +230,7 @@ def _iv(x, n, labels, m: Method, *, tau2=None, tau2_ci=None, groups_het=None):
 
 def _companion(x, n):
     yi, vi = escalc(x, n, "logit", "only0")
-    tau2 = estimate_tau2(yi, vi, "REML")
+    tau2 = estimate_tau2(yi, vi, "REML", robust=True)
     return yi, vi, tau2
 
 

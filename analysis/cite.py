@@ -251,7 +251,8 @@ def cite_block(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None
         f'<li><strong>URL</strong>: <a class="reference external" href="{_esc(url)}">'
         f"{_esc(url)}</a></li>",
         "</ul>",
-        f"<p><strong>Plain text</strong>: {_esc(plain_citation(title, meta, release, ds, url))}</p>",
+        "<p><strong>Plain text</strong>: "
+        f"{_esc(plain_citation(title, meta, release, ds, url))}</p>",
         "<p><strong>BibTeX</strong>:</p>",
         f'<pre class="dtt-bibtex">{_esc(bibtex_entry(chapter, title, meta, release, ds, url))}'
         "</pre>",

@@ -167,11 +167,12 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None):
                 fontsize=8.5, fontweight="bold", color="0.35")
     box(main, y["identification"],
         f"{STAGES['identified']}\n(n = {format_count(counts.get('identified'))})")
+    n = {stage: format_count(counts.get(stage)) for stage in STAGES}
     box(side, y["identification"],
-        f"{STAGES['duplicates_removed']}\n(n = {format_count(counts.get('duplicates_removed'))})", True)
+        f"{STAGES['duplicates_removed']}\n(n = {n['duplicates_removed']})", True)
     box(main, y["screening"], f"{STAGES['screened']}\n(n = {format_count(counts.get('screened'))})")
-    box(side, y["screening"],
-        f"{STAGES['excluded_screening']}\n(n = {format_count(counts.get('excluded_screening'))})", True)
+    box(side, y["screening"], f"{STAGES['excluded_screening']}\n(n = {n['excluded_screening']})",
+        True)
     box(main, y["eligibility"],
         f"{STAGES['full_text_assessed']}\n(n = {format_count(counts.get('full_text_assessed'))})")
     reasons = counts.get("reasons") or []

@@ -93,7 +93,8 @@ def _estimate(row, prefix: str) -> str:
     if pd.isna(estimate):
         return MISSING
     ci = fmt_interval(float(row[f"{prefix}_ci_low"]), float(row[f"{prefix}_ci_high"]))
-    return f"{fmt_pct(float(estimate))} ({ci}); k={int(row[f'{prefix}_k'])}, n={int(row[f'{prefix}_n'])}"
+    k, n = int(row[f"{prefix}_k"]), int(row[f"{prefix}_n"])
+    return f"{fmt_pct(float(estimate))} ({ci}); k={k}, n={n}"
 
 
 def changes_table(comparison: Comparison) -> pd.DataFrame:

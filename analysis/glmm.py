@@ -223,6 +223,24 @@ def _newton(model: _Model, mu0, tau0, fix_tau: bool = False):
     raise GLMMConvergenceError(f"GLMM Newton-Raphson did not converge in {_MAX_ITER} iterations")
 
 
+def _quasi_newton(model: _Model, mu0, tau0, error):
+    G = model.G
+
+    def f(theta):
+        ll, grad, _ = model.evaluate(theta[:G], theta[G], hessian=False)
+        return -ll, -grad
+
+    res = optimize.minimize(f, np.append(mu0, tau0), jac=True, method="L-BFGS-B",
+                            bounds=[(-50, 50)] * G + [(0.0, _TAU_MAX)],
+                            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9})
+    ll, grad, _ = model.evaluate(res.x[:G], res.x[G], hessian=False)
+    free = grad if res.x[G] > 0 else grad[:G]
+    if not np.all(np.isfinite(res.x)) or np.max(np.abs(free)) > 1e-5 * (1 + np.sqrt(np.sum(model.n))) \
+            or res.x[G] >= _TAU_MAX:
+        raise GLMMConvergenceError(f"{error}; a quasi-Newton search did not converge either")
+    return res.x, ll, res.nit
+
+
 def _fd_hessian(model: _Model, theta, h: float = 1e-5, only: int | None = None):
     """Central differences of the exact gradient (columns ``0..only-1``; all by default)."""
     G = model.G
@@ -329,7 +347,14 @@ def fit_glmm(events, totals, groups=None, *, nagq: int = NAGQ, level: float = 0.
     model = _Model(x, n, g, G, nagq)
     mu0, tau0 = _start(x, n, g, G)
     with np.errstate(over="ignore", under="ignore"):
-        theta, ll, grad, hess, it = _newton(model, mu0, tau0)
+        try:
+            theta, ll, grad, hess, it = _newton(model, mu0, tau0)
+        except GLMMConvergenceError as error:
+            if "diverge" in str(error):
+                raise
+            # Newton can cycle on a nearly flat ridge: a quasi-Newton search with the same
+            # exact gradient, accepted only if it reaches a stationary point
+            theta, ll, it = _quasi_newton(model, mu0, tau0, error)
     mu, tau = theta[:G], abs(theta[G])
     if not (np.all(np.isfinite(theta)) and np.isfinite(ll)):
         raise GLMMConvergenceError("GLMM fit produced non-finite estimates")
@@ -360,13 +385,18 @@ def fit_glmm(events, totals, groups=None, *, nagq: int = NAGQ, level: float = 0.
     cov = cov_full[:G, :G]
     lo = hi = np.nan
     if profile_ci:
-        lo, hi = _profile_ci(model, mu, tau, ll, level)
+        se_tau = float(np.sqrt(cov_full[G, G])) if tau > 0 else np.nan
+        lo, hi = _profile_ci(model, mu, tau, ll, level, se_tau)
     return GLMMFit(mu=mu, cov=cov, tau2=float(tau * tau), tau2_ci_low=lo, tau2_ci_high=hi,
                    loglik=float(ll), iterations=it)
 
 
-def _profile_ci(model: _Model, mu_hat, tau_hat, ll_hat, level):
-    """Profile-likelihood CI for tau²: 2 (l_max - l_p(tau)) = χ²_1(level)."""
+def _profile_ci(model: _Model, mu_hat, tau_hat, ll_hat, level, se_tau=np.nan):
+    """Profile-likelihood CI for tau²: 2 (l_max - l_p(tau)) = χ²_1(level).
+
+    Brackets start from the Wald guess ``tau ± 2.5 SE(tau)`` (when available), so each root
+    takes a few profile fits even for very large k.
+    """
     crit = stats.chi2.ppf(level, 1)
     state = {"mu": mu_hat.copy()}
 
@@ -376,23 +406,27 @@ def _profile_ci(model: _Model, mu_hat, tau_hat, ll_hat, level):
         state["mu"] = theta[: model.G]
         return 2 * (ll_hat - ll) - crit
 
+    def root(a, b):
+        state["mu"] = mu_hat.copy()
+        return optimize.brentq(dev, a, b, xtol=1e-6 * (1 + tau_hat), rtol=1e-5)
+
+    guess = 2.5 * se_tau if np.isfinite(se_tau) and se_tau > 0 else max(tau_hat, 0.25)
     lo = 0.0
     try:
-        if tau_hat == 0 or dev(0.0) <= 0:
-            lo = 0.0
-        else:
-            state["mu"] = mu_hat.copy()
-            lo = optimize.brentq(dev, 0.0, tau_hat, xtol=1e-5, rtol=1e-4)
+        if tau_hat > 0:
+            a = max(0.0, tau_hat - guess)
+            if a > 0 and dev(a) <= 0:
+                a = 0.0
+            if a > 0 or dev(0.0) > 0:
+                lo = root(a, tau_hat)
         state["mu"] = mu_hat.copy()
-        step = max(tau_hat, 0.25)
-        up = tau_hat + step
-        while dev(up) < 0:
-            up += step
-            step *= 2
-            if up > _PROFILE_TAU_MAX:  # the deviance stays below the cut-off: unbounded
+        step = guess
+        b = tau_hat + step
+        while dev(b) < 0:
+            b, step = b + step, 2 * step
+            if b > _PROFILE_TAU_MAX:  # the deviance stays below the cut-off: unbounded
                 return lo * lo, np.inf
-        state["mu"] = mu_hat.copy()
-        hi = optimize.brentq(dev, tau_hat, up, xtol=1e-5, rtol=1e-4)
+        hi = root(max(tau_hat, b - step / 2 if step > guess else tau_hat), b)
     except GLMMConvergenceError:
         return lo * lo, np.inf
     return lo * lo, hi * hi

@@ -24,18 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-COPY = ("analysis", "book", "data", "scripts", "pyproject.toml", "requirements.txt")
-
-
-def _copy_repo(dest: Path) -> Path:
-    for name in COPY:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(
-                "_build", "__pycache__", "*.ipynb", ".jupyter_cache"))
-        else:
-            shutil.copy2(src, dest / name)
-    return dest
+sys.path.insert(0, str(ROOT / "scripts"))
+from build_book import copy_inputs  # noqa: E402  (a script, not part of the package)
 
 
 def _timed(cmd: list[str]) -> float:
@@ -71,7 +61,7 @@ def main() -> None:
     jb = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; "
           "sys.exit(main())", "build"]
     with tempfile.TemporaryDirectory() as tmp:
-        repo = _copy_repo(Path(tmp) / "ours")
+        repo = copy_inputs(ROOT, Path(tmp) / "ours")
         ours_cmd = [sys.executable, str(repo / "scripts" / "build_book.py"), "--root", str(repo)]
         ours = {"clean": _timed(ours_cmd + ["--force"]), "no-op": _timed(ours_cmd)}
         _edit_count(repo)

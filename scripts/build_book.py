@@ -44,6 +44,27 @@ FINGERPRINT = "fingerprint.json"
 JUPYTER_BOOK = "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
 
 
+#: What a build reads from the repository; everything else is output or tooling.
+INPUTS = ("analysis", "book", "data", "scripts", "pyproject.toml", "requirements.txt",
+          "CITATION.cff")
+_NOT_INPUTS = ("_build", "__pycache__", "*.ipynb", ".jupyter_cache")
+
+
+def copy_inputs(root: Path, dest: Path) -> Path:
+    """Copy the build's :data:`INPUTS` from ``root`` to ``dest`` (no outputs, no caches).
+
+    Used by the tests and the benchmark to build a throw-away copy of the repository.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in INPUTS:
+        src = root / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(*_NOT_INPUTS))
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    return dest
+
+
 def _hash_files(root: Path, files: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in sorted(files):

@@ -1,8 +1,8 @@
 """Shared fixtures: a real build of the whole book in a temporary copy of the repository."""
 
 import hashlib
+import importlib.util
 import re
-import shutil
 import subprocess
 import sys
 from html import unescape
@@ -14,10 +14,11 @@ from analysis import paths
 #: Chapters every build must publish (file stems in book/_toc.yml).
 CHAPTERS = ("intro", "methods", "safety", "efficacy", "sensitivity", "discussion", "studies",
             "whats_new", "selection", "certainty", "reproduction", "bibliography")
-#: What a build needs from the repository.
-COPY = ("analysis", "book", "data", "scripts", "pyproject.toml", "requirements.txt",
-        "CITATION.cff")
-
+#: scripts/build_book.py, loaded as a module (it is a script, not part of the package).
+_spec = importlib.util.spec_from_file_location("build_book",
+                                               paths.ROOT / "scripts" / "build_book.py")
+build_book = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build_book)
 
 def build(root):
     """Run scripts/build_book.py on a repository copy; return the CompletedProcess."""
@@ -47,15 +48,7 @@ def page_text(root, name):
 
 def copy_repo(dest):
     """Copy what a build needs into ``dest`` (no build outputs or caches)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in COPY:
-        src = paths.ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(
-                "_build", "__pycache__", "*.ipynb", ".jupyter_cache"))
-        else:
-            shutil.copy2(src, dest / name)
-    return dest
+    return build_book.copy_inputs(paths.ROOT, dest)
 
 
 @pytest.fixture(scope="session")

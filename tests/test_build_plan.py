@@ -1,15 +1,9 @@
 """Unit tests of the build planner (which inputs force which kind of rebuild)."""
 
-import importlib.util
 import json
 
 import pytest
-
-from analysis import paths
-
-spec = importlib.util.spec_from_file_location("build_book", paths.ROOT / "scripts" / "build_book.py")
-build_book = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(build_book)
+from conftest import build_book
 
 BASE = {"data": "d1", "code": "c1", "config": "f1", "chapters": {"book/a.md": "a1"}}
 

@@ -93,7 +93,7 @@ def _glmm_adjudicate(row, cases: pd.DataFrame) -> str:
     se_ours = (logit(row["ci_ub_ours"]) - logit(row["ci_lb_ours"])) / (2 * z)
     scale = max(1.0, float(row["tau2_ref"]) / 5)
     same_fit = (abs(row["est_ours"] - row["est_ref"]) <= TOL_GLMM * scale
-                and abs(row["tau2_ours"] - row["tau2_ref"]) <= TOL_GLMM * max(1.0, row["tau2_ref"]))
+                and abs(row["tau2_ours"] - row["tau2_ref"]) <= TOL_GLMM * max(1.0, row["tau2_ref"]) * scale)
     if same_fit:
         from .glmm import fit_glmm
 

@@ -13,7 +13,7 @@ from . import paths, settings
 from .dataset import Dataset, data_sha256, load_dataset
 from .exports import escape_text, neutralise_formulas, write_csv
 from .facts import (completeness_facts, dataset_facts, describe_method, method_facts,
-                    outcome_facts)
+                    outcome_facts, published_bounds_facts)
 from .formatting import fmt_estimate_ci, fmt_interval, fmt_pct
 from .gluing import glue_facts, glue_figure, glue_table, html_table
 from .glmm import GLMMConvergenceError
@@ -46,6 +46,7 @@ __all__ = [
     "forest_plot", "summary_table", "completeness_table", "studies_table",
     "fmt_estimate_ci", "fmt_interval", "fmt_pct",
     "completeness_facts", "dataset_facts", "describe_method", "method_facts", "outcome_facts",
+    "published_bounds_facts",
     "glue_facts", "glue_figure", "glue_table", "html_table", "provenance",
     "method_comparison", "sensitivity_facts", "sensitivity_plot", "sensitivity_table",
 ]

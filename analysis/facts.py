@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from .dataset import Dataset
 from .formatting import fmt_count, fmt_estimate_ci, fmt_pct
 from .synthesis import MIXED, OUTCOMES, RegimenSynthesis, regimen_trials
@@ -129,3 +131,18 @@ def completeness_facts(ds: Dataset) -> dict[str, str]:
         "n_cells_missing": fmt_count((cells == MISSING).to_numpy().sum()),
         "n_cells": fmt_count(cells.size),
     }
+
+
+def published_bounds_facts(ds: Dataset, review: str = "anderson2026") -> dict[str, str]:
+    """The published pooled rates that sit exactly at 0% or 100%, as a phrase.
+
+    Key ``published_at_bounds``, e.g. ``"UPA+VDZ adverse events 0.0% (2 TTs); ..."``:
+    evidence of a transformation that reaches the bounds (Freeman-Tukey) in ``review``.
+    """
+    pub = ds.published[(ds.published["review"] == review)
+                       & ds.published["outcome"].isin(list(OUTCOMES))
+                       & ds.published["estimate_pct"].isin([0.0, 100.0])]
+    phrases = [f"{r.regimen} {OUTCOMES[r.outcome].lower()} {r.estimate_pct:.1f}%"
+               + ("" if pd.isna(r.trials) else f" ({int(r.trials)} TTs)")
+               for r in pub.itertuples(index=False)]
+    return {"published_at_bounds": "; ".join(phrases) if phrases else NONE}

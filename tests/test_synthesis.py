@@ -1,0 +1,176 @@
+"""Synthesis per regimen, tables, facts and figures on a small hand-made data package.
+
+The fixture has five studies: A and B (VDZ+aTNF), C (VDZ+UST, a conference abstract),
+D (VDZ+aTNF, superseded by B: never pooled) and E (a VDZ+UST arm plus a whole-study
+"mixed" arm). Expected values below are worked out by hand from these counts.
+"""
+
+import csv
+import json
+import shutil
+
+import matplotlib.pyplot as plt
+import pytest
+from scipy import stats
+
+import analysis as an
+from analysis import paths
+
+STUDIES = [  # study_id, publication_type, overlaps_with
+    ("A2020", "journal_article", ""), ("B2021", "journal_article", ""),
+    ("C2022", "conference_abstract", ""), ("D2023", "journal_article", "B2021"),
+    ("E2024", "journal_article", ""),
+]
+ARMS = [  # arm_id, agent_a, agent_b, regimen, regimens_included, n_patients, n_trials
+    ("A2020/VDZ+aTNF", "vedolizumab", "infliximab", "VDZ+aTNF", "", "10", "10"),
+    ("B2021/VDZ+aTNF", "vedolizumab", "infliximab", "VDZ+aTNF", "", "20", ""),
+    ("C2022/VDZ+UST", "vedolizumab", "ustekinumab", "VDZ+UST", "", "6", "6"),
+    ("D2023/VDZ+aTNF", "vedolizumab", "infliximab", "VDZ+aTNF", "", "20", "20"),
+    ("E2024/VDZ+UST", "vedolizumab", "ustekinumab", "VDZ+UST", "", "4", "4"),
+    ("E2024/mixed", "", "", "mixed", "VDZ+UST;VDZ+aTNF", "9", "9"),
+]
+OUTCOMES = [  # arm_id, outcome, events, total, timepoint, analysed
+    ("A2020/VDZ+aTNF", "sae", 1, 10, "week 52", "true"),
+    ("B2021/VDZ+aTNF", "sae", 4, 20, "week 52", "true"),
+    ("B2021/VDZ+aTNF", "sae", 5, 20, "week 104", "false"),
+    ("C2022/VDZ+UST", "sae", 0, 6, "week 24", "true"),
+    ("D2023/VDZ+aTNF", "sae", 7, 20, "week 52", "true"),
+    ("E2024/VDZ+UST", "sae", 1, 4, "week 24", "true"),
+    ("E2024/mixed", "sae", 2, 9, "week 24", "true"),
+]
+PUBLISHED = [  # regimen, outcome, estimate_pct, trials
+    ("VDZ+aTNF", "trials", "", "40"),
+    ("VDZ+UST", "sae", "0", "12"),
+]
+
+
+def _write(path, header, rows):
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: row.get(key, "") for key in header})
+
+
+@pytest.fixture(scope="module")
+def ds(tmp_path_factory):
+    root = tmp_path_factory.mktemp("synthesis") / "data"
+    root.mkdir()
+    package = json.loads((paths.DATA / "datapackage.json").read_text())
+    package["resources"] = [r for r in package["resources"] if r["name"] in an.dataset.TABLES]
+    (root / "datapackage.json").write_text(json.dumps(package))
+    headers = {r["name"]: [f["name"] for f in r["schema"]["fields"]]
+               for r in package["resources"]}
+    for name in ("drugs", "regimens"):
+        shutil.copy(paths.DATA / f"{name}.csv", root / f"{name}.csv")
+    _write(root / "studies.csv", headers["studies"], [
+        {"study_id": sid, "citation": f"{sid} et al.", "url": f"https://example.org/{sid}",
+         "design": "retrospective", "publication_type": kind, "population": "adult",
+         "disease": "IBD", "review_version": "2026", "inclusion_status": "candidate",
+         "overlaps_with": overlap} for sid, kind, overlap in STUDIES])
+    _write(root / "arms.csv", headers["arms"], [
+        {"arm_id": arm, "study_id": arm.split("/")[0], "agent_a": a, "agent_b": b,
+         "regimen": reg, "regimens_included": inc, "n_patients": n, "n_trials": t,
+         "source": "https://example.org/x", "locator": "Table 1", "kind": "primary"}
+        for arm, a, b, reg, inc, n, t in ARMS])
+    _write(root / "outcomes.csv", headers["outcomes"], [
+        {"arm_id": arm, "outcome": o, "events": e, "total": n, "timepoint": tp,
+         "analysed": analysed, "source": "https://example.org/x", "locator": "Table 2",
+         "kind": "primary"} for arm, o, e, n, tp, analysed in OUTCOMES])
+    _write(root / "published.csv", headers["published"], [
+        {"review": "anderson2026", "regimen": reg, "outcome": o, "estimate_pct": est,
+         "trials": tts, "source": "https://example.org/paper", "locator": "abstract"}
+        for reg, o, est, tts in PUBLISHED])
+    return an.load_dataset(root)
+
+
+def test_outcome_rows_keep_analysed_rows_and_drop_superseded_studies(ds):
+    rows = an.outcome_rows(ds, "sae")
+    assert sorted(rows["arm_id"]) == ["A2020/VDZ+aTNF", "B2021/VDZ+aTNF", "C2022/VDZ+UST",
+                                      "E2024/VDZ+UST", "E2024/mixed"]
+    assert rows.set_index("arm_id").at["B2021/VDZ+aTNF", "events"] == 4  # week 52, analysed
+
+
+def test_synthesise_pools_each_regimen_and_any_combination(ds):
+    syn = an.synthesise(ds, "sae")
+    assert sorted(syn.pools) == ["VDZ+UST", "VDZ+aTNF"]
+    atnf, ust = syn.pools["VDZ+aTNF"], syn.pools["VDZ+UST"]
+    assert (atnf.k, atnf.events_total, atnf.n_total) == (2, 1 + 4, 10 + 20)
+    assert (ust.k, ust.events_total, ust.n_total) == (2, 0 + 1, 6 + 4)
+    # any combination: E2024 contributes its whole-study count (2/9), not its VDZ+UST arm
+    anyc = syn.any_combination
+    assert (anyc.k, anyc.events_total, anyc.n_total) == (4, 1 + 4 + 0 + 2, 10 + 20 + 6 + 9)
+    assert sorted(anyc.studies["label"]) == ["A2020", "B2021", "C2022", "E2024"]
+
+
+def test_excluding_grey_literature_leaves_a_single_study_with_its_exact_ci(ds):
+    syn = an.synthesise(ds, "sae", exclude_publication_types=("conference_abstract",))
+    ust = syn.pools["VDZ+UST"]
+    assert ust.k == 1 and ust.estimate == pytest.approx(1 / 4)
+    # Clopper-Pearson 95% for 1/4 from the beta distribution (independent of the engine)
+    assert ust.ci_low == pytest.approx(stats.beta.ppf(0.025, 1, 4))
+    assert ust.ci_high == pytest.approx(stats.beta.ppf(0.975, 2, 3))
+
+
+def test_unknown_outcome_or_method_is_a_clear_error(ds):
+    with pytest.raises(ValueError, match="unknown outcome 'death'"):
+        an.synthesise(ds, "death")
+    with pytest.raises(ValueError, match="unknown method 'bayes'"):
+        an.synthesise(ds, "sae", method="bayes")
+
+
+def test_regimen_trials_fall_back_to_patients(ds):
+    trials = an.regimen_trials(ds).set_index("regimen")
+    assert trials.at["VDZ+aTNF", "trials"] == 10 + 20  # B2021 has patients only; D2023 excluded
+    assert trials.at["VDZ+UST", "trials"] == 6 + 4
+    assert trials.at["VDZ+aTNF", "studies"] == 2
+
+
+def test_completeness_table_compares_with_the_paper(ds):
+    table = an.completeness_table(ds).set_index("Regimen")
+    assert table.at["VDZ+aTNF", "TTs (2026 paper)"] == 40
+    assert table.at["VDZ+aTNF", "TTs missing"] == 40 - 30
+    assert table.at["VDZ+UST", "TTs missing"] == 12 - 10
+    assert table.at["VDZ+aTNF", "Serious adverse events"] == "2/30"
+    assert table.at["VDZ+aTNF", "Adverse events"] == "\u2014"
+
+
+def test_summary_table_rows_and_prediction_interval_from_three_studies(ds):
+    table = an.summary_table(an.synthesise(ds, "sae")).set_index("Regimen")
+    assert list(table.index) == ["VDZ+UST", "VDZ+aTNF", "Any combination"]
+    assert table.at["VDZ+aTNF", "95% PI"] == "\u2014"  # k = 2
+    assert table.at["Any combination", "95% PI"] != "\u2014"  # k = 4
+    assert table.at["VDZ+aTNF", "Events"] == "5"
+
+
+def test_results_table_has_stable_unique_ids(ds):
+    table = an.results_table(ds)
+    assert table["result_id"].is_unique
+    assert {"sae/VDZ+aTNF/primary", "sae/any/as_published"} <= set(table["result_id"])
+    assert (table["data_version"] == ds.version).all()
+
+
+def test_facts_for_prose(ds):
+    facts = an.dataset_facts(ds)
+    assert (facts["n_studies"], facts["n_studies_pooled"]) == ("5", "4")
+    assert facts["n_mixed_arms"] == "1"
+    sae = an.outcome_facts(an.synthesise(ds, "sae"))
+    assert sae["sae_n_regimens"] == "2" and sae["sae_n_tts"] == "40"
+    bounds = an.published_bounds_facts(ds)
+    assert bounds["published_at_bounds"] == "VDZ+UST serious adverse events 0.0% (12 TTs)"
+
+
+def test_forest_plot_draws_one_diamond_per_regimen(ds):
+    ax = an.forest_plot(an.synthesise(ds, "sae"))
+    try:
+        assert len(ax.patches) == 2
+        labels = [t.get_text() for t in ax.texts]
+        assert "VDZ+aTNF" in labels and "  A2020" in labels
+    finally:
+        plt.close(ax.figure)
+
+
+def test_formatting():
+    assert an.fmt_pct(0.0923) == "9.2%"
+    assert an.fmt_pct(float("nan")) == "NA"
+    assert an.fmt_interval(0.05, 0.251) == "5.0\u201325.1%"

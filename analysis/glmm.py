@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 #: Quadrature points per study (metafor's ``rma.glmm`` default ``nAGQ = 7``).
 NAGQ = 7
@@ -70,95 +70,150 @@ class GLMMFit:
         return np.sqrt(np.diag(self.cov))
 
 
+_SQRT2 = np.sqrt(2.0)
+_LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
+_NODES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _nodes(nagq: int):
+    """Gauss-Hermite nodes and log-weights (times e^{t²}), computed once per ``nagq``."""
+    if nagq not in _NODES:
+        t, w = np.polynomial.hermite.hermgauss(nagq)
+        t.setflags(write=False)
+        logw = np.log(w) + t * t  # nodes are z* + sqrt(2) sigma t
+        logw.setflags(write=False)
+        _NODES[nagq] = (t, logw)
+    return _NODES[nagq]
+
+
 class _Model:
     def __init__(self, x, n, g, G, nagq):
         self.x, self.n, self.g, self.G = x, n, g, G
-        t, w = np.polynomial.hermite.hermgauss(nagq)
-        self.t = t
-        self.logw = np.log(w) + t * t  # nodes are z* + sqrt(2) sigma t
+        self.t, self.logw = _nodes(nagq)
+        self.r2t = _SQRT2 * self.t
+        self.xc, self.nc = x[:, None], n[:, None]
         self.logc = special.gammaln(n + 1) - special.gammaln(x + 1) - special.gammaln(n - x + 1)
-        self._zprev = None
+        self._const = self.logc - _LOG_SQRT_2PI + np.log(_SQRT2)
+        self._zprev = None  # (eta0, tau, z*, dz*/deta0, dz*/dtau) of the previous evaluation
+
+    def _eta0(self, mu):
+        return mu[self.g] if self.G > 1 else np.full(len(self.x), float(mu[0]))
 
     def _modes(self, eta0, tau):
-        """Conditional modes z* of h(z) = x eta - n log(1+e^eta) - z²/2, eta = eta0 + tau z."""
+        """Conditional modes z* of h(z) = x eta - n log(1+e^eta) - z²/2, eta = eta0 + tau z.
+
+        Returns z*, the AGQ scale sigma = (-h''(z*))^(-1/2), p* = expit(eta0 + tau z*),
+        a* = n p* (1 - p*) and sigma². Safeguarded Newton (bisection inside a sign-change
+        bracket), warm-started from the previous call's modes moved along their derivatives.
+        """
         x, n = self.x, self.n
-        a, b = tau * (x - n), tau * x  # h'(z) = tau (x - n p) - z changes sign in [a, b]
+        tx, tn, t2n = tau * x, tau * n, tau * tau * n
+        a, b = tx - tn, tx  # h'(z) = tau (x - n p) - z changes sign in [a, b]
         lo, hi = np.minimum(a, b), np.maximum(a, b)
-        # warm start from the previous evaluation's modes (successive calls are close)
-        z = np.clip(self._zprev if self._zprev is not None else np.zeros_like(x), lo, hi)
+        prev = self._zprev
+        if prev is None:
+            z = np.zeros_like(x)
+        else:
+            # warm start: the previous modes moved to first order (successive calls are close)
+            e0, t0, z0, dz_e, dz_t = prev
+            d_eta = eta0 - e0
+            if abs(tau - t0) <= 0.25 and np.abs(d_eta).max() <= 0.5:
+                z = z0 + dz_e * d_eta + dz_t * (tau - t0)
+            else:  # a long jump: the linear prediction is not to be trusted
+                z = z0
+        z = np.minimum(np.maximum(z, lo), hi)
         for _ in range(200):
             p = special.expit(eta0 + tau * z)
-            g = tau * (x - n * p) - z
-            h = -(tau * tau) * n * p * (1 - p) - 1
+            g = tx - tn * p - z
+            curv = t2n * p * (1 - p) + 1  # -h''(z) >= 1: h is strictly concave
             lo = np.where(g > 0, z, lo)
             hi = np.where(g < 0, z, hi)
-            zn = z - g / h
-            outside = (zn < lo) | (zn > hi)
-            zn = np.where(outside, 0.5 * (lo + hi), zn)
-            done = np.abs(zn - z) <= 1e-11 * (1 + np.abs(z))
+            step = g / curv
+            zn = z + step
+            tol = 1e-11 * (1 + np.abs(z))
+            # a Newton step beyond the bracket, or a long one onto an end of it (which can
+            # cycle between the ends), is replaced by bisection
+            outside = (zn < lo) | (zn > hi) | (((zn == lo) | (zn == hi)) & (np.abs(step) > tol))
+            if outside.any():
+                zn = np.where(outside, 0.5 * (lo + hi), zn)
+                step = zn - z
             z = zn
-            if done.all():
+            if (np.abs(step) <= tol).all():
                 break
         p = special.expit(eta0 + tau * z)
-        sigma = 1.0 / np.sqrt(tau * tau * n * p * (1 - p) + 1)
-        self._zprev = z if np.all(np.isfinite(z)) else None
-        return z, sigma
+        av = n * p * (1 - p)
+        s2 = 1.0 / (tau * tau * av + 1)
+        sigma = np.sqrt(s2)
+        if np.isfinite(z).all():
+            # implicit derivatives of the mode (h'(z*) = 0), used for the next warm start
+            self._zprev = (eta0, tau, z, -s2 * tau * av, s2 * ((x - n * p) - tau * av * z))
+        else:
+            self._zprev = None
+        return z, sigma, p, av, s2
 
     def evaluate(self, mu, tau, derivatives=True, hessian=True):
         """Log-likelihood and (optionally) score and observed information in (mu_1..G, tau)."""
         x, n, g, G = self.x, self.n, self.g, self.G
-        eta0 = mu[g]
-        zs, sigma = self._modes(eta0, tau)
-        z = zs[:, None] + np.sqrt(2) * sigma[:, None] * self.t[None, :]
+        xc, nc = self.xc, self.nc
+        eta0 = self._eta0(mu)
+        zs, sigma, ps, a, s2 = self._modes(eta0, tau)
+        ss = _SQRT2 * sigma
+        z = zs[:, None] + ss[:, None] * self.t
         eta = eta0[:, None] + tau * z
-        logf = x[:, None] * eta - n[:, None] * np.logaddexp(0.0, eta) - 0.5 * z * z
-        lw = self.logw[None, :] + logf
-        m = lw.max(axis=1, keepdims=True)
-        ew = np.exp(lw - m)
-        s = ew.sum(axis=1, keepdims=True)
-        ll_i = (m[:, 0] + np.log(s[:, 0]) + np.log(np.sqrt(2) * sigma)
-                - 0.5 * np.log(2 * np.pi) + self.logc)
-        ll = float(np.sum(ll_i))
+        lw = xc * eta - nc * np.logaddexp(0.0, eta) - 0.5 * z * z + self.logw
+        m = lw.max(axis=1)
+        ew = np.exp(lw - m[:, None])
+        s = ew.sum(axis=1)
+        ll = float(np.sum(m + np.log(s * sigma) + self._const))
         if not derivatives:
             return ll, None, None
-        pi = ew / s
+        pi = ew / s[:, None]
         p = special.expit(eta)
-        s_mu = x[:, None] - n[:, None] * p
-        s_tau = s_mu * z
-        info = n[:, None] * p * (1 - p)
+        s_mu = xc - nc * p
         # exact gradient of the quadrature approximation itself (nodes move with mu, tau):
         # implicit derivative of the mode, h'(z*) = 0, and of the scale sigma
-        ps = special.expit(eta0 + tau * zs)
-        a = n * ps * (1 - ps)
-        s2 = sigma * sigma
         dz_mu = -s2 * tau * a
         dz_tau = s2 * ((x - n * ps) - tau * a * zs)
-        dS_mu = tau * tau * a * (1 - 2 * ps) * (1 + tau * dz_mu)
-        dS_tau = 2 * tau * a + tau * tau * a * (1 - 2 * ps) * (zs + tau * dz_tau)
-        dsig_mu = -0.5 * sigma**3 * dS_mu
-        dsig_tau = -0.5 * sigma**3 * dS_tau
-        hprime = tau * s_mu - z
-        r2t = np.sqrt(2) * self.t[None, :]
-        d_mu = (dsig_mu / sigma
-                + np.sum(pi * (s_mu + hprime * (dz_mu[:, None] + r2t * dsig_mu[:, None])), axis=1))
-        d_tau = (dsig_tau / sigma
-                 + np.sum(pi * (s_tau + hprime * (dz_tau[:, None] + r2t * dsig_tau[:, None])),
-                          axis=1))
+        c = tau * tau * a * (1 - 2 * ps)
+        dS_mu = c * (1 + tau * dz_mu)
+        dS_tau = 2 * tau * a + c * (zs + tau * dz_tau)
+        half_s2 = -0.5 * s2  # dsigma/sigma = -sigma²/2 dS
+        dls_mu = half_s2 * dS_mu
+        dls_tau = half_s2 * dS_tau
+        pis = pi * s_mu
+        pih = pi * (tau * s_mu - z)  # pi h'(z)
+        e_mu = pis.sum(axis=1)
+        e_tau = np.einsum("ij,ij->i", pis, z)
+        eh = pih.sum(axis=1)
+        eht = pih @ self.r2t
+        # d/dtheta of log sigma + log sum_j w_j e^{h(z_j)}, z_j = z* + sqrt(2) sigma t_j
+        d_mu = dls_mu + e_mu + eh * dz_mu + eht * (sigma * dls_mu)
+        d_tau = dls_tau + e_tau + eh * dz_tau + eht * (sigma * dls_tau)
         grad = np.empty(G + 1)
-        grad[:G] = np.bincount(g, d_mu, minlength=G)
+        if G == 1:
+            grad[0] = d_mu.sum()
+        else:
+            grad[:G] = np.bincount(g, d_mu, minlength=G)
         grad[G] = d_tau.sum()
         if not hessian:
             return ll, grad, None
-        e_mu = np.sum(pi * s_mu, axis=1)
-        e_tau = np.sum(pi * s_tau, axis=1)
+        info = nc * p * (1 - p)
+        s_tau = s_mu * z
         # Louis (1982): d² log∫f = E[d² log f] + Var[d log f] under the conditional density;
         # used as the (very close) curvature in the Newton steps
-        h_mm = np.sum(pi * (s_mu * s_mu - info), axis=1) - e_mu * e_mu
-        h_mt = np.sum(pi * (s_mu * s_tau - info * z), axis=1) - e_mu * e_tau
-        h_tt = np.sum(pi * (s_tau * s_tau - info * z * z), axis=1) - e_tau * e_tau
+        h_mm = np.einsum("ij,ij->i", pis, s_mu) - (pi * info).sum(axis=1) - e_mu * e_mu
+        piz = pi * z
+        h_mt = np.einsum("ij,ij->i", pis, s_tau) - np.einsum("ij,ij->i", piz, info) \
+            - e_mu * e_tau
+        h_tt = np.einsum("ij,ij->i", pi * s_tau, s_tau) \
+            - np.einsum("ij,ij->i", piz * z, info) - e_tau * e_tau
         hess = np.zeros((G + 1, G + 1))
-        hess[np.arange(G), np.arange(G)] = np.bincount(g, h_mm, minlength=G)
-        hess[:G, G] = hess[G, :G] = np.bincount(g, h_mt, minlength=G)
+        if G == 1:
+            hess[0, 0] = h_mm.sum()
+            hess[0, 1] = hess[1, 0] = h_mt.sum()
+        else:
+            hess[np.arange(G), np.arange(G)] = np.bincount(g, h_mm, minlength=G)
+            hess[:G, G] = hess[G, :G] = np.bincount(g, h_mt, minlength=G)
         hess[G, G] = h_tt.sum()
         return ll, grad, hess
 
@@ -174,17 +229,26 @@ def _newton(model: _Model, mu0, tau0, fix_tau: bool = False):
     G = model.G
     theta = np.append(np.asarray(mu0, dtype=float), tau0)
     idx = slice(0, G) if fix_tau else slice(0, G + 1)
-    ll, grad, louis = model.evaluate(theta[:G], theta[G], hessian=fix_tau)
+    ll, grad, louis = model.evaluate(theta[:G], theta[G])
+    fd, gnorm_fd = None, np.inf
     for it in range(1, _MAX_ITER + 1):
         # far from the optimum (or for the 1-D profile steps) Louis' curvature is enough and
         # free; near the optimum of the full fit the exact (finite-difference) Hessian of the
         # quadrature likelihood gives Newton's quadratic convergence
-        if (fix_tau and it <= 3) or (not fix_tau and np.max(np.abs(grad[idx])) > 1e-2):
+        gnorm = float(np.max(np.abs(grad[idx])))
+        if (fix_tau and it <= 3) or (not fix_tau and gnorm > 1e-2):
             if louis is None:
                 louis = model.evaluate(theta[:G], theta[G])[2]
             hess = louis
+        elif fix_tau:
+            hess = _fd_hessian(model, theta, only=G)
         else:
-            hess = _fd_hessian(model, theta, only=G if fix_tau else None)
+            # the finite-difference Hessian is kept while Newton converges fast with it
+            # (the gradient falls at least tenfold per step), recomputed otherwise
+            if fd is None or gnorm > 0.1 * gnorm_fd:
+                fd = _fd_hessian(model, theta)
+            gnorm_fd = gnorm
+            hess = fd
         gr = grad[idx]
         H = hess[idx, idx]
         # an ascent direction: shift the Hessian until negative definite (Levenberg)
@@ -199,7 +263,8 @@ def _newton(model: _Model, mu0, tau0, fix_tau: bool = False):
         while True:
             cand = theta.copy()
             cand[idx] = theta[idx] + scale * step
-            ll_new, g_new, louis_new = model.evaluate(cand[:G], cand[G], hessian=fix_tau)
+            ll_new, g_new, louis_new = model.evaluate(cand[:G], cand[G],
+                                                      hessian=fix_tau or gnorm > 1e-3)
             if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * (1 + abs(ll)):
                 break
             scale /= 2
@@ -385,48 +450,176 @@ def fit_glmm(events, totals, groups=None, *, nagq: int = NAGQ, level: float = 0.
     cov = cov_full[:G, :G]
     lo = hi = np.nan
     if profile_ci:
-        se_tau = float(np.sqrt(cov_full[G, G])) if tau > 0 else np.nan
-        lo, hi = _profile_ci(model, mu, tau, ll, level, se_tau)
+        if tau > 0:
+            se_tau = float(np.sqrt(cov_full[G, G]))
+        else:
+            # l_p(tau) = l(0) + H_tt tau²/2 + O(tau⁴) (even in tau, H_mt = 0 at tau = 0):
+            # 1/sqrt(-H_tt) plays the part of SE(tau) for the start of the upper search
+            se_tau = float(1 / np.sqrt(-hess[G, G])) if hess[G, G] < 0 else np.nan
+        # path of the intercepts along the profile at the MLE: -H_mm^-1 H_mt
+        dmu = -np.linalg.solve(hess[:G, :G], hess[:G, G]) if tau > 0 else None
+        lo, hi = _profile_ci(model, mu, tau, ll, level, se_tau, dmu_dtau=dmu,
+                             ll_zero=ll0 if tau > 0 else None)
     return GLMMFit(mu=mu, cov=cov, tau2=float(tau * tau), tau2_ci_low=lo, tau2_ci_high=hi,
                    loglik=float(ll), iterations=it)
 
 
-def _profile_ci(model: _Model, mu_hat, tau_hat, ll_hat, level, se_tau=np.nan):
+def _profile_ci(model: _Model, mu_hat, tau_hat, ll_hat, level, se_tau=np.nan, *,
+                dmu_dtau=None, ll_zero=None):
     """Profile-likelihood CI for tau²: 2 (l_max - l_p(tau)) = χ²_1(level).
 
-    Brackets start from the Wald guess ``tau ± 2.5 SE(tau)`` (when available), so each root
-    takes a few profile fits even for very large k.
+    Each limit is a root of the signed root deviance ``r(tau) = sign(tau - tau_hat)
+    sqrt(2 (l_max - l_p(tau)))`` at ``∓sqrt(χ²)``: ``r`` is close to linear in tau, and its
+    derivative is free (``dl_p/dtau`` is the tau score at the profile optimum, by the
+    envelope theorem), so a bracketed Newton search (in tau for the lower limit, in log tau
+    for the upper one, where the profile flattens) started at the Wald limit
+    ``tau ± z SE(tau)`` needs a few profile fits per limit. Each profile fit maximises over
+    the intercepts (whose information block is diagonal) from a first-order prediction along
+    the profile path. ``ll_zero`` is the profile log-likelihood at tau = 0 when the caller
+    has it (the boundary fit).
     """
-    crit = stats.chi2.ppf(level, 1)
-    state = {"mu": mu_hat.copy()}
+    crit = float(2 * special.gammaincinv(0.5, level))  # scipy.stats.chi2.ppf(level, 1)
+    c = np.sqrt(crit)
+    G = model.G
+    gtol = 1e-6 * (1 + np.sqrt(np.sum(model.n)))
+    start_dmu = np.zeros(G) if dmu_dtau is None else np.asarray(dmu_dtau, dtype=float)
+    state = {}
 
-    def dev(tau):
-        with np.errstate(over="ignore", under="ignore"):
-            theta, ll, *_ = _newton(model, state["mu"], tau, fix_tau=True)
-        state["mu"] = theta[: model.G]
-        return 2 * (ll_hat - ll) - crit
+    def reset():
+        state.update(tau=tau_hat, mu=mu_hat.copy(), dmu=start_dmu, h=np.zeros(G))
 
-    def root(a, b):
-        state["mu"] = mu_hat.copy()
-        return optimize.brentq(dev, a, b, xtol=1e-6 * (1 + tau_hat), rtol=1e-5)
+    def profile(tau):
+        """Profile log-likelihood at tau and its derivative; path state for the next call.
 
-    guess = 2.5 * se_tau if np.isfinite(se_tau) and se_tau > 0 else max(tau_hat, 0.25)
+        Newton in the intercepts (separable: one curvature per group), with Louis' curvature
+        for the first step and then the secant of the exact gradient (superlinear even where
+        Louis' curvature of the integral differs from that of its 7-point approximation).
+        """
+        mu = state["mu"] + state["dmu"] * (tau - state["tau"])
+        ll, grad, hess = model.evaluate(mu, tau)
+        louis = np.diag(hess)[:G].copy()
+        # Louis' curvature; where it is not negative (large tau: the 7-point rule
+        # approximates the integral's curvature poorly) the last secant curvature of the
+        # path, else a forward difference of the exact gradient
+        h = np.where(louis < 0, louis, state["h"])
+        if not np.all(h < 0) and np.isfinite(ll):
+            e = 1e-4 * np.maximum(1.0, np.abs(mu))
+            gp = model.evaluate(mu + e, tau, hessian=False)[1][:G]
+            h = np.where(h < 0, h, (gp - grad[:G]) / e)
+        for _ in range(30):
+            gm = grad[:G]
+            if not np.isfinite(ll) or not np.all(h < 0):
+                break
+            if np.max(np.abs(gm)) < gtol:
+                break
+            step = -gm / h
+            longest = float(np.max(np.abs(step)))
+            if longest > _MAX_STEP:
+                step *= _MAX_STEP / longest
+            scale = 1.0
+            while True:
+                cand = mu + scale * step
+                ll_new, g_new, h_new = model.evaluate(cand, tau, hessian=False)
+                if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * (1 + abs(ll)):
+                    break
+                scale /= 2
+                if scale < 1e-8:
+                    break
+            if scale < 1e-8:
+                break
+            d = cand - mu
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sec = (g_new[:G] - gm) / d
+            h = np.where((d != 0) & (sec < 0), sec, h)
+            mu, ll, grad = cand, ll_new, g_new
+        else:
+            h = np.zeros(G)  # no convergence: hand over below
+        if not (np.isfinite(ll) and np.max(np.abs(grad[:G])) < gtol):
+            # no usable curvature or no convergence: the general damped Newton
+            with np.errstate(over="ignore", under="ignore"):
+                theta, ll, grad, *_ = _newton(model, mu, tau, fix_tau=True)
+            mu = theta[:G]
+        if np.any(np.abs(mu) > 50):
+            raise GLMMConvergenceError("profile likelihood: intercept diverges")
+        # first-order path of the intercepts, -H_mm^-1 H_mt (Louis), for the next warm start
+        dmu = -hess[:G, G] / louis if np.all(louis < 0) else np.zeros(G)
+        state.update(tau=tau, mu=mu, dmu=dmu, h=h if np.all(h < 0) else state["h"])
+        return ll, grad[G]
+
+    def signed_root(tau):
+        ll, dll = profile(tau)
+        d = max(2.0 * (ll_hat - ll), 0.0)
+        s = 1.0 if tau >= tau_hat else -1.0
+        r = s * np.sqrt(d)
+        # r' = -s l_p'(tau) / sqrt(D)
+        dr = -s * dll / np.sqrt(d) if d > 0 else np.nan
+        return r, dr
+
+    def solve(target, a, b, tau, log_scale=False):
+        """Root of r(tau) = target: Newton from tau, bisection when Newton leaves the bracket.
+
+        ``[a, b]`` brackets the root (r(a) < target < r(b); b is None while not yet known).
+        Stops when the step is below 1e-6 (1 + tau), or when the error left after a Newton
+        step, ``|r''/(2 r')| step²`` with r'' from the last two derivatives, is below
+        1e-10 (1 + tau) (quadratic convergence: one profile fit fewer).
+        """
+        prev = None
+        for _ in range(100):
+            r, dr = signed_root(tau)
+            if r < target:
+                a = tau
+            else:
+                b = tau
+            if not (np.isfinite(dr) and dr > 0):
+                new = np.nan
+            elif log_scale:  # Newton in log(tau): r is closer to linear there
+                new = tau * np.exp(min(-(r - target) / (dr * tau), 2.0))
+            else:
+                new = tau - (r - target) / dr
+            newton = np.isfinite(new) and (b is None or a < new < b) and new > 0
+            # the Newton variable v (tau or log tau) and dr/dv
+            v, dv = (np.log(tau), dr * tau) if log_scale else (tau, dr)
+            if newton and prev is not None and prev[0] != v and np.isfinite(prev[1]):
+                k2 = abs((dv - prev[1]) / (v - prev[0])) / (2 * dv)
+                step = np.log(new / tau) if log_scale else new - tau
+                err = 10 * k2 * step * step * (new if log_scale else 1.0)
+                if err <= 1e-10 * (1 + abs(tau)) and (b is not None or new < _PROFILE_TAU_MAX):
+                    return new
+            prev = (v, dv)
+            if b is None:
+                if not np.isfinite(new) or new <= tau:
+                    new = tau + max(tau - tau_hat, 0.25)  # expand the bracket outwards
+                if new >= _PROFILE_TAU_MAX:
+                    new = _PROFILE_TAU_MAX
+                    if tau == _PROFILE_TAU_MAX:  # the deviance stays below the cut-off
+                        return np.inf
+            elif not (np.isfinite(new) and a < new < b):
+                new = 0.5 * (a + b)
+            tol = 1e-6 * (1 + abs(tau))
+            if abs(new - tau) <= tol or (b is not None and b - a <= tol):
+                return new
+            tau = new
+        raise GLMMConvergenceError("profile likelihood: no convergence of the CI search")
+
+    have_se = np.isfinite(se_tau) and se_tau > 0
     lo = 0.0
     try:
         if tau_hat > 0:
-            a = max(0.0, tau_hat - guess)
-            if a > 0 and dev(a) <= 0:
-                a = 0.0
-            if a > 0 or dev(0.0) > 0:
-                lo = root(a, tau_hat)
-        state["mu"] = mu_hat.copy()
-        step = guess
-        b = tau_hat + step
-        while dev(b) < 0:
-            b, step = b + step, 2 * step
-            if b > _PROFILE_TAU_MAX:  # the deviance stays below the cut-off: unbounded
-                return lo * lo, np.inf
-        hi = root(max(tau_hat, b - step / 2 if step > guess else tau_hat), b)
+            if ll_zero is None:
+                reset()
+                ll_zero = profile(0.0)[0]
+            d0 = 2.0 * (ll_hat - ll_zero)
+            if d0 > crit:  # otherwise the lower limit is 0
+                reset()
+                start = tau_hat - c * se_tau if have_se else 0.5 * tau_hat
+                if not 0 < start < tau_hat:
+                    start = 0.5 * tau_hat
+                lo = solve(-c, 0.0, tau_hat, start)
+        reset()
+        start = tau_hat + c * se_tau if have_se else tau_hat + max(tau_hat, 0.25)
+        if not np.isfinite(start) or start <= tau_hat:
+            start = tau_hat + max(tau_hat, 0.25)
+        hi = solve(c, tau_hat, None, min(start, _PROFILE_TAU_MAX), log_scale=True)
     except GLMMConvergenceError:
         return lo * lo, np.inf
     return lo * lo, hi * hi

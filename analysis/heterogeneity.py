@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special
 
 #: tau² estimators: DerSimonian-Laird, restricted and full maximum likelihood, Paule-Mandel,
 #: Hedges (HE), Sidik-Jonkman, and "EE" (equal effects: tau² fixed at 0).
@@ -328,15 +328,16 @@ def cochran_q(yi, vi, groups=None) -> tuple[float, int, float]:
     if df <= 0:
         return 0.0, 0, 1.0
     q = max(0.0, d.rss(y, 1.0 / v))
-    return q, df, float(stats.chi2.sf(q, df))
+    return q, df, float(special.chdtrc(df, q))  # = scipy.stats.chi2.sf(q, df)
 
 
 def _q_profile(y, v, d: _Design, level: float) -> tuple[float, float]:
     """Q-profile CI for tau² (Viechtbauer 2007): solve Q(tau²) = χ² quantiles."""
     df = d.k - d.p
     alpha = 1 - level
-    crit_hi = stats.chi2.ppf(1 - alpha / 2, df)  # gives the lower limit
-    crit_lo = stats.chi2.ppf(alpha / 2, df)  # gives the upper limit
+    # chi2.ppf(p, df) = 2 gammaincinv(df/2, p), as scipy.stats computes it
+    crit_hi = 2 * special.gammaincinv(df / 2, 1 - alpha / 2)  # gives the lower limit
+    crit_lo = 2 * special.gammaincinv(df / 2, alpha / 2)  # gives the upper limit
 
     def q(t):
         return d.rss(y, 1.0 / (v + t))

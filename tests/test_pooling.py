@@ -169,6 +169,65 @@ def test_glmm_one_study_model_mode_refuses():
         pool_proportions([48], [52], method=CROSSCHECK["GLMM_PLO"])
 
 
+def _profile_deviance(x, n, fit, tau, groups=None):
+    """2 (l_max - l_p(tau)) by the general damped Newton in the intercepts (independent of the
+    profile search's own inner fits)."""
+    from analysis.glmm import _Model, _newton
+
+    x, n = np.asarray(x, float), np.asarray(n, float)
+    g = np.zeros(len(x), dtype=np.intp) if groups is None else \
+        np.unique(groups, return_inverse=True)[1].astype(np.intp)
+    model = _Model(x, n, g, len(fit.mu), 7)
+    _, ll, *_ = _newton(model, fit.mu, tau, fix_tau=True)
+    return 2 * (fit.loglik - ll)
+
+
+@pytest.mark.parametrize("x, n, groups", [
+    (NIEL["ci"].to_numpy(), NIEL["n2i"].to_numpy(), None),
+    ([4, 0, 10, 0, 22, 0, 8, 21, 1, 1, 15, 5, 0], [92, 21, 178, 3, 146, 52, 147, 244, 65, 229,
+                                                  129, 25, 227], None),
+    ([14, 1, 10, 91, 35, 81, 2, 6], [109, 239, 61, 189, 139, 141, 188, 117], [0, 0, 0, 0, 1, 1,
+                                                                             1, 1]),
+])
+def test_glmm_tau2_profile_limits_solve_the_deviance_equation(x, n, groups):
+    from analysis.glmm import fit_glmm
+
+    fit = fit_glmm(x, n, groups)
+    crit = stats.chi2.ppf(0.95, 1)
+    assert 0 <= fit.tau2_ci_low <= fit.tau2 <= fit.tau2_ci_high < np.inf
+    for limit in (fit.tau2_ci_low, fit.tau2_ci_high):
+        if limit > 0:
+            assert _profile_deviance(x, n, fit, np.sqrt(limit), groups) == \
+                pytest.approx(crit, abs=1e-6)
+    if fit.tau2_ci_low == 0:
+        assert _profile_deviance(x, n, fit, 0.0, groups) <= crit
+
+
+def test_glmm_tau2_upper_limit_is_infinite_only_beyond_tau2_100():
+    from analysis.glmm import fit_glmm
+
+    crit = stats.chi2.ppf(0.95, 1)
+    # two tiny studies: the profile deviance reaches the cut-off at tau² = 66.7 (< 100), so
+    # the limit is finite (a bracket that jumped past tau = 10 used to report inf)
+    fit = fit_glmm([0, 1], [3, 5])
+    assert fit.tau2 == 0 and fit.tau2_ci_high == pytest.approx(66.698905, rel=1e-6)
+    assert _profile_deviance([0, 1], [3, 5], fit, 10.0) > crit
+    # one event in 35 participants over 10 studies: still below the cut-off at tau² = 100
+    x, n = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0], [2, 3, 4, 2, 3, 6, 1, 2, 5, 7]
+    fit = fit_glmm(x, n)
+    assert fit.tau2_ci_high == np.inf and _profile_deviance(x, n, fit, 10.0) < crit
+
+
+def test_glmm_flat_likelihood_matches_lme4():
+    # rma.glmm(measure = "PLO", xi = c(0, 0, 0, 0, 1, 2, 0, 0, 0, 0),
+    #          ni = c(2, 2, 2, 2, 2, 2, 1, 2, 1, 1)): -3.632658, SE 2.820684, tau² 9.810847
+    r = pool_proportions([0, 0, 0, 0, 1, 2, 0, 0, 0, 0], [2, 2, 2, 2, 2, 2, 1, 2, 1, 1],
+                         method="glmm")
+    assert r.mu == pytest.approx(-3.632658, abs=1e-3)
+    assert r.se == pytest.approx(2.820684, abs=1e-3)
+    assert r.tau2 == pytest.approx(9.810847, abs=1e-3)
+
+
 def test_large_k_is_fast_enough():
     rng = np.random.default_rng(7)
     n = rng.integers(20, 400, 10_000)

@@ -51,6 +51,8 @@ def _bare_book(dest: Path) -> Path:
     book.mkdir(parents=True)
     for name in ("_config.yml", "_toc.yml", "references.bib"):
         shutil.copy2(ROOT / "book" / name, book / name)
+    if (ROOT / "book" / "_ext").is_dir():  # local Sphinx extensions named in _config.yml
+        shutil.copytree(ROOT / "book" / "_ext", book / "_ext")
     for chapter in (ROOT / "book").glob("*.md"):
         (book / chapter.name).write_text(f"# {chapter.stem.title()}\n\nEmpty chapter.\n")
     return book

@@ -109,18 +109,18 @@ def completeness_facts(ds: Dataset) -> dict[str, str]:
     """How much of the 2026 paper's evidence our sources recover.
 
     Keys: ``paper_regimens`` (regimens with a stated TT count in the paper),
-    ``tts_recovered`` (our TTs, capped at the paper's count per regimen, over those
-    regimens), ``tts_paper_sum``, ``tts_recovered_pct``, ``regimens_complete``
+    ``tts_recovered`` (TTs of our 2022 and 2026 studies, capped at the paper's count per
+    regimen, over those regimens), ``tts_paper_sum``, ``tts_recovered_pct``, ``regimens_complete``
     (regimens where we hold at least the paper's TTs, listed) and ``n_cells_missing``
     (regimen x outcome cells with no data, of ``n_cells``).
     """
     from .tables import MISSING, completeness_table
 
     table = completeness_table(ds)
-    stated = table[table["TTs (2026 paper)"] != MISSING]
-    paper = stated["TTs (2026 paper)"].astype(int)
-    recovered = stated["TTs"].clip(upper=paper)
-    complete = stated.loc[stated["TTs"] >= paper, "Regimen"].tolist()
+    stated = table[table["TTs, 2026 paper"] != MISSING]
+    paper = stated["TTs, 2026 paper"].astype(int)
+    recovered = stated["TTs, 2022+2026 studies"].clip(upper=paper)
+    complete = stated.loc[stated["TTs, 2022+2026 studies"] >= paper, "Regimen"].tolist()
     cells = table[list(OUTCOMES.values())]
     return {
         "paper_regimens": fmt_count(len(stated)),

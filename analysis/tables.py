@@ -10,6 +10,8 @@ from .synthesis import MIXED, OUTCOMES, RegimenSynthesis, outcome_rows, regimen_
 
 #: Shown where a number is missing from every source we have.
 MISSING = "\u2014"
+#: Review versions whose studies are compared with the 2026 paper.
+REVIEW_VERSIONS = ("2022", "2026")
 
 
 def summary_table(syn: RegimenSynthesis) -> pd.DataFrame:
@@ -65,30 +67,42 @@ def published_trials(ds: Dataset, review: str = "anderson2026") -> pd.Series:
 def completeness_table(ds: Dataset) -> pd.DataFrame:
     """Per regimen: what our data hold against the 2026 paper, and which outcomes are missing.
 
-    Columns: ``Regimen``, ``Studies`` and ``TTs`` in our data, ``TTs (2026 paper)``,
-    ``TTs missing`` (paper minus ours, where the paper states its count) and, per outcome,
-    ``k/TTs`` with data (or a dash where no source states the outcome for that regimen).
+    The comparison with the paper is like for like: the studies of the 2022 and 2026
+    reviews (``review_version`` 2022 or 2026) against the paper's therapeutic-trial counts;
+    the living update's studies are counted separately.
+
+    Columns: ``Regimen``; ``Studies`` (all, overlaps removed); ``TTs, 2022+2026 studies``;
+    ``TTs, 2026 paper``; ``TTs missing`` (paper minus ours, where the paper states its
+    count); ``TTs now`` (all studies, living update included); and, per outcome, ``k/TTs``
+    with data in all studies (a dash where no source states the outcome for that regimen).
     """
-    ours = regimen_trials(ds).set_index("regimen")
+    from .releases import as_of
+
+    now = regimen_trials(ds).set_index("regimen")
+    review = regimen_trials(as_of(ds, REVIEW_VERSIONS)).set_index("regimen")
     paper = published_trials(ds)
-    regimens = sorted(set(ours.index) | set(paper.index))
+    regimens = sorted(set(now.index) | set(review.index) | set(paper.index))
     per_outcome = {}
     for outcome in OUTCOMES:
         rows = outcome_rows(ds, outcome)
         rows = rows[rows["regimen"] != MIXED]
         per_outcome[outcome] = rows.groupby("regimen").agg(
             k=("study_id", "nunique"), n=("total", "sum"))
+
+    def trials(table, regimen):
+        return int(table.at[regimen, "trials"]) if regimen in table.index else 0
+
     records = []
     for regimen in regimens:
-        have = ours.loc[regimen] if regimen in ours.index else None
-        trials = int(have["trials"]) if have is not None and pd.notna(have["trials"]) else 0
         target = paper.get(regimen, pd.NA)
         record = {
             "Regimen": regimen,
-            "Studies": int(have["studies"]) if have is not None else 0,
-            "TTs": trials,
-            "TTs (2026 paper)": MISSING if pd.isna(target) else int(target),
-            "TTs missing": MISSING if pd.isna(target) else max(int(target) - trials, 0),
+            "Studies": int(now.at[regimen, "studies"]) if regimen in now.index else 0,
+            "TTs, 2022+2026 studies": trials(review, regimen),
+            "TTs, 2026 paper": MISSING if pd.isna(target) else int(target),
+            "TTs missing": (MISSING if pd.isna(target)
+                            else max(int(target) - trials(review, regimen), 0)),
+            "TTs now": trials(now, regimen),
         }
         for outcome, table in per_outcome.items():
             record[OUTCOMES[outcome]] = (f"{table.loc[regimen, 'k']}/{table.loc[regimen, 'n']}"

@@ -12,8 +12,8 @@ import pytest
 from analysis import paths
 
 #: Chapters every build must publish (file stems in book/_toc.yml).
-CHAPTERS = ("intro", "methods", "safety", "efficacy", "sensitivity", "discussion", "studies",
-            "whats_new", "selection", "certainty", "reproduction", "bibliography")
+CHAPTERS = ("intro", "methods", "safety", "efficacy", "sensitivity", "robustness", "discussion",
+            "studies", "whats_new", "selection", "certainty", "reproduction", "bibliography")
 #: scripts/build_book.py, loaded as a module (it is a script, not part of the package).
 _spec = importlib.util.spec_from_file_location("build_book",
                                                paths.ROOT / "scripts" / "build_book.py")

@@ -180,3 +180,23 @@ def test_formatting():
     assert an.fmt_pct(0.0923) == "9.2%"
     assert an.fmt_pct(float("nan")) == "NA"
     assert an.fmt_interval(0.05, 0.251) == "5.0\u201325.1%"
+
+
+def test_leave_one_out_table_on_two_studies(ds):
+    from analysis.robustness import influence_table
+
+    table = influence_table(ds)
+    row = table[(table["Outcome"] == "Serious adverse events")
+                & (table["Regimen"] == "VDZ+aTNF")].iloc[0]
+    # leaving out A2020 leaves B2021 alone (4/20), leaving out B2021 leaves A2020 (1/10)
+    assert row["Leave-one-out range"] == "10.0\u201320.0%"
+    assert row["k"] == 2
+
+
+def test_subgroup_test_and_small_study_tests_need_enough_data(ds):
+    from analysis.robustness import small_study_table, subgroup_differences
+
+    tests = subgroup_differences(ds).set_index("Outcome")
+    assert list(tests.index) == ["Serious adverse events"]  # the only outcome with 2 regimens
+    assert tests.at["Serious adverse events", "df"] == 1
+    assert small_study_table(ds).empty  # no pool has ten studies

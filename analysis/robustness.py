@@ -42,6 +42,18 @@ def subgroup_differences(ds: Dataset, method: str = PRIMARY) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
+def _pools(ds: Dataset, method: str, min_k: int):
+    """(outcome label, regimen, pool) for every pool of at least ``min_k`` studies."""
+    for outcome, label in OUTCOMES.items():
+        syn = synthesise(ds, outcome, method)
+        pools = dict(syn.pools)
+        if syn.any_combination is not None:
+            pools["Any combination"] = syn.any_combination
+        for regimen, pool in pools.items():
+            if pool.k >= min_k:
+                yield label, regimen, pool
+
+
 def influence_table(ds: Dataset, method: str = PRIMARY) -> pd.DataFrame:
     """Leave-one-out for every pool of two or more studies (every regimen and any combination).
 
@@ -54,29 +66,22 @@ def influence_table(ds: Dataset, method: str = PRIMARY) -> pd.DataFrame:
         :data:`INFLUENCE_THRESHOLD`).
     """
     records = []
-    for outcome, label in OUTCOMES.items():
-        syn = synthesise(ds, outcome, method)
-        pools = dict(syn.pools)
-        if syn.any_combination is not None:
-            pools["Any combination"] = syn.any_combination
-        for regimen, pool in pools.items():
-            if pool.k < 2:
-                continue
-            s = pool.studies
-            loo = leave_one_out(s["events"].to_numpy(), s["total"].to_numpy(),
-                                s["label"].tolist(), method)
-            change = (loo["estimate"] - pool.estimate).abs()
-            worst = change.idxmax()
-            records.append({
-                "Outcome": label, "Regimen": regimen, "k": pool.k,
-                "Pooled % (95% CI)": f"{fmt_pct(pool.estimate)} "
-                                     f"({fmt_interval(pool.ci_low, pool.ci_high)})",
-                "Leave-one-out range": fmt_interval(loo["estimate"].min(),
-                                                    loo["estimate"].max()),
-                "Most influential": loo.at[worst, "omitted"],
-                "Change (pp)": round(100 * change[worst], 1),
-                "Flag": "influential" if change[worst] >= INFLUENCE_THRESHOLD else "",
-            })
+    for label, regimen, pool in _pools(ds, method, min_k=2):
+        s = pool.studies
+        loo = leave_one_out(s["events"].to_numpy(), s["total"].to_numpy(),
+                            s["label"].tolist(), method)
+        change = (loo["estimate"] - pool.estimate).abs()
+        worst = change.idxmax()
+        records.append({
+            "Outcome": label, "Regimen": regimen, "k": pool.k,
+            "Pooled % (95% CI)": f"{fmt_pct(pool.estimate)} "
+                                 f"({fmt_interval(pool.ci_low, pool.ci_high)})",
+            "Leave-one-out range": fmt_interval(loo["estimate"].min(),
+                                                loo["estimate"].max()),
+            "Most influential": loo.at[worst, "omitted"],
+            "Change (pp)": round(100 * change[worst], 1),
+            "Flag": "influential" if change[worst] >= INFLUENCE_THRESHOLD else "",
+        })
     return pd.DataFrame(records)
 
 
@@ -91,21 +96,14 @@ def small_study_table(ds: Dataset, method: str = PRIMARY) -> pd.DataFrame:
         Empty when no pool has ten studies.
     """
     records = []
-    for outcome, label in OUTCOMES.items():
-        syn = synthesise(ds, outcome, method)
-        pools = dict(syn.pools)
-        if syn.any_combination is not None:
-            pools["Any combination"] = syn.any_combination
-        for regimen, pool in pools.items():
-            if pool.k < 10:
-                continue
-            s = pool.studies
-            tests = {name: small_study_test(s["events"].to_numpy(), s["total"].to_numpy(),
-                                            test=name, method=method)
-                     for name in ("peters", "egger")}
-            records.append({"Outcome": label, "Regimen": regimen, "k": pool.k,
-                            **{f"{name.title()} p": (f"{t.p_value:.3f}" if t.done else t.message)
-                               for name, t in tests.items()}})
+    for label, regimen, pool in _pools(ds, method, min_k=10):
+        s = pool.studies
+        tests = {name: small_study_test(s["events"].to_numpy(), s["total"].to_numpy(),
+                                        test=name, method=method)
+                 for name in ("peters", "egger")}
+        records.append({"Outcome": label, "Regimen": regimen, "k": pool.k,
+                        **{f"{name.title()} p": (f"{t.p_value:.3f}" if t.done else t.message)
+                           for name, t in tests.items()}})
     return pd.DataFrame(records, columns=["Outcome", "Regimen", "k", "Peters p", "Egger p"])
 
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
 
 from . import paths
 from .dataset import Dataset
+from .synthesis import EFFICACY, SAFETY
 
 #: Files the site serves under ``downloads/`` (see :mod:`analysis.downloads`).
 DOWNLOADS = {
@@ -155,30 +156,8 @@ def plain_citation(title: str, meta: Mapping, release: Mapping, ds: Dataset, url
             f"version {version} (data SHA-256 {ds.sha256[:12]}). {url}")
 
 
-#: Headline numbers glued by each chapter, recomputed for the anchor index (the same
-#: functions and data as the chapter's glue cells, so the values are identical).
-def _chapter_facts() -> dict[str, Callable[[Dataset], dict]]:
-    from .facts import completeness_facts, dataset_facts, method_facts, outcome_facts
-    from .synthesis import EFFICACY, SAFETY, synthesise
-
-    def outcomes(ds, names):
-        return outcome_facts(*(synthesise(ds, o) for o in names))
-
-    return {
-        "intro": lambda ds: dataset_facts(ds) | outcomes(ds, ("ae", "clinical_remission")),
-        "methods": lambda ds: dataset_facts(ds) | method_facts(),
-        "safety": lambda ds: outcomes(ds, SAFETY),
-        "efficacy": lambda ds: outcomes(ds, EFFICACY),
-        "discussion": lambda ds: (dataset_facts(ds) | completeness_facts(ds)
-                                  | outcomes(ds, SAFETY)),
-        "studies": lambda ds: dataset_facts(ds) | completeness_facts(ds),
-    }
-
-
 #: Outcomes whose pooled results a chapter reports (indexed by result id).
-CHAPTER_OUTCOMES = {"safety": ("ae", "sae"),
-                    "efficacy": ("clinical_response", "clinical_remission",
-                                 "endoscopic_response", "endoscopic_remission")}
+CHAPTER_OUTCOMES = {"safety": SAFETY, "efficacy": EFFICACY}
 
 
 def _esc(value) -> str:
@@ -224,8 +203,6 @@ def cite_block(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None
     title = chapter_title(chapter, root / "book")
     url = site_url(meta) + f"{chapter}.html"
     release = release_status(ds)
-    if facts is None and chapter in _chapter_facts():
-        facts = _chapter_facts()[chapter](ds)
     if release["version"]:
         version = (f"{release['version']} (released {release['date']}, search to "
                    f"{release['search_date']})")
@@ -284,8 +261,8 @@ def cite_this(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None 
     ds : Dataset, optional
         The data package (loaded if not given).
     facts : mapping, optional
-        Headline numbers to index with anchors (default: the chapter's glued facts, for
-        the chapters that :func:`_chapter_facts` knows).
+        The numbers the chapter glued (its ``glue_facts`` mapping), each given an anchor
+        ``num-<key>`` in the block so a URL can point at it; none if omitted.
 
     Returns
     -------
@@ -296,20 +273,5 @@ def cite_this(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None 
     return HTML(cite_block(chapter, ds, facts=facts))
 
 
-def citable_ids(chapter: str, ds: Dataset, facts: Mapping | None = None) -> list[str]:
-    """Every anchor id the chapter's cite block creates or links to (for tests)."""
-    ids = [anchor_id(label) for _, label in chapter_labels(chapter)]
-    if facts is None and chapter in _chapter_facts():
-        facts = _chapter_facts()[chapter](ds)
-    ids += [f"num-{anchor_id(k)}" for k in (facts or {})]
-    if chapter in CHAPTER_OUTCOMES:
-        from .synthesis import results_table
-
-        table = results_table(ds)
-        ids += table.loc[table["outcome"].isin(CHAPTER_OUTCOMES[chapter]), "result_id"].tolist()
-    return ids
-
-
 __all__ = ["citation_metadata", "cite_block", "cite_this", "chapter_labels", "anchor_id",
-           "release_status", "bibtex_entry", "plain_citation", "site_url", "DOWNLOADS",
-           "citable_ids"]
+           "release_status", "bibtex_entry", "plain_citation", "site_url", "DOWNLOADS"]

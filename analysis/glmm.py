@@ -218,6 +218,26 @@ class _Model:
         return ll, grad, hess
 
 
+def _backtrack(evaluate, x, step, ll):
+    """Damped ascent step: cap ``step`` at :data:`_MAX_STEP` (trust region), then halve it
+    until the log-likelihood does not fall.
+
+    Returns ``(x_new, step_taken, evaluate(x_new))``, or ``(None, None, None)`` when no
+    step down to 1e-8 of the full one ascends (stationary to working precision).
+    """
+    longest = float(np.max(np.abs(step)))
+    if longest > _MAX_STEP:  # at most 2 logits per iteration
+        step = step * (_MAX_STEP / longest)
+    scale = 1.0
+    while scale >= 1e-8:
+        cand = x + scale * step
+        found = evaluate(cand)
+        if np.isfinite(found[0]) and found[0] >= ll - 1e-12 * (1 + abs(ll)):
+            return cand, scale * step, found
+        scale /= 2
+    return None, None, None
+
+
 def _newton(model: _Model, mu0, tau0, fix_tau: bool = False):
     """Damped Newton-Raphson ascent on the quadrature log-likelihood.
 
@@ -256,28 +276,23 @@ def _newton(model: _Model, mu0, tau0, fix_tau: bool = False):
         big = max(1.0, float(np.abs(evals).max()))
         shift = 0.0 if evals.max() < -1e-8 * big else evals.max() + 1e-4 * big
         step = np.linalg.solve(H - shift * np.eye(len(gr)), -gr)
-        longest = float(np.max(np.abs(step)))
-        if longest > _MAX_STEP:  # trust region: at most 2 logits per iteration
-            step *= _MAX_STEP / longest
-        scale = 1.0
-        while True:
-            cand = theta.copy()
-            cand[idx] = theta[idx] + scale * step
-            ll_new, g_new, louis_new = model.evaluate(cand[:G], cand[G],
-                                                      hessian=fix_tau or gnorm > 1e-3)
-            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * (1 + abs(ll)):
-                break
-            scale /= 2
-            if scale < 1e-8:
-                break
-        if scale < 1e-8:
+
+        def evaluate(sub, theta=theta, want_hessian=fix_tau or gnorm > 1e-3):
+            full = theta.copy()
+            full[idx] = sub
+            return model.evaluate(full[:G], full[G], hessian=want_hessian)
+
+        sub, taken, found = _backtrack(evaluate, theta[idx], step, ll)
+        if sub is None:
             # no ascent along a Newton direction: stationary to working precision
             if np.max(np.abs(gr)) < 1e-4 * (1 + np.sqrt(np.sum(model.n))):
                 return theta, ll, grad, hess, it
             raise GLMMConvergenceError("GLMM Newton-Raphson stalled away from a maximum")
-        theta, ll, grad, louis = cand, ll_new, g_new, louis_new
+        theta = theta.copy()
+        theta[idx] = sub
+        ll, grad, louis = found
         gtol = (1e-6 if fix_tau else 1e-10) * (1 + np.sqrt(np.sum(model.n)))
-        if np.max(np.abs(scale * step)) < 1e-10 * (1 + np.max(np.abs(theta))) or \
+        if np.max(np.abs(taken)) < 1e-10 * (1 + np.max(np.abs(theta))) or \
                 np.max(np.abs(grad[idx])) < gtol:
             return theta, ll, grad, hess, it
         if abs(theta[G]) > _TAU_MAX or np.any(np.abs(theta[:G]) > 50):
@@ -512,21 +527,11 @@ def _profile_ci(model: _Model, mu_hat, tau_hat, ll_hat, level, se_tau=np.nan, *,
                 break
             if np.max(np.abs(gm)) < gtol:
                 break
-            step = -gm / h
-            longest = float(np.max(np.abs(step)))
-            if longest > _MAX_STEP:
-                step *= _MAX_STEP / longest
-            scale = 1.0
-            while True:
-                cand = mu + scale * step
-                ll_new, g_new, h_new = model.evaluate(cand, tau, hessian=False)
-                if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * (1 + abs(ll)):
-                    break
-                scale /= 2
-                if scale < 1e-8:
-                    break
-            if scale < 1e-8:
+            cand, _, found = _backtrack(lambda m: model.evaluate(m, tau, hessian=False),
+                                        mu, -gm / h, ll)
+            if cand is None:
                 break
+            ll_new, g_new, _ = found
             d = cand - mu
             with np.errstate(divide="ignore", invalid="ignore"):
                 sec = (g_new[:G] - gm) / d

@@ -1,52 +1,77 @@
-"""dtt-living-review analysis package.
+"""dtt-living-review analysis package: one import for the chapters (``import analysis as an``).
 
+The package is four layers, dependencies running one way (checked by import-linter,
+``.importlinter``): :mod:`analysis.publish` -> :mod:`analysis.review` ->
+:mod:`analysis.datapackage` and :mod:`analysis.engine` (numpy, scipy and pandas only).
 One call per step of the data flow: :func:`load_dataset` (validated data package) ->
 :func:`synthesise` (per-regimen pooled proportions of one outcome, built on
 :func:`pool_proportions`) -> :func:`forest_plot`, :func:`summary_table`,
 :func:`outcome_facts` -> glued into the book by :func:`glue_facts`, :func:`glue_figure`
-and :func:`glue_table`.
+and :func:`glue_table`, ending with :func:`cite_this`.
+
+Every name below is imported on first use (PEP 562), so ``import analysis.engine`` loads
+no plotting or notebook library.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from . import paths, settings
-from .dataset import Dataset, data_sha256, load_dataset
-from .exports import escape_text, neutralise_formulas, write_csv
-from .facts import (completeness_facts, dataset_facts, describe_method, method_facts,
-                    outcome_facts, published_bounds_facts)
-from .formatting import fmt_estimate_ci, fmt_interval, fmt_pct
-from .gluing import glue_facts, glue_figure, glue_table, html_table
-from .glmm import GLMMConvergenceError
-from .heterogeneity import EstimationError
-from .influence import leave_one_out, small_study_test
-from .plots import forest_plot
-from .pooling import pool_proportions, resolve_method, validate_counts
-from .provenance import provenance
-from .results import Method, PooledProportion, SmallStudyTest, SubgroupResult
-from .sensitivity import (method_comparison, sensitivity_facts, sensitivity_plot,
-                          sensitivity_table)
-from .settings import CROSSCHECK, METHODS, PRIMARY
-from .subgroups import subgroup_analysis
-from .synthesis import (EFFICACY, OUTCOMES, SAFETY, RegimenSynthesis, outcome_rows,
-                        regimen_trials, results_table, synthesise)
-from .tables import completeness_table, studies_table, summary_table
-from .validate import DataValidationError, Problem, check_data_dir, validate_data_dir
+import importlib
 
-__all__ = [
-    "paths", "settings", "__version__",
-    "Dataset", "data_sha256", "load_dataset",
-    "DataValidationError", "Problem", "check_data_dir", "validate_data_dir",
-    "escape_text", "neutralise_formulas", "write_csv",
-    "Method", "PooledProportion", "SubgroupResult", "SmallStudyTest",
-    "METHODS", "PRIMARY", "CROSSCHECK", "pool_proportions", "resolve_method", "validate_counts",
-    "GLMMConvergenceError", "EstimationError",
-    "subgroup_analysis", "leave_one_out", "small_study_test",
-    "OUTCOMES", "SAFETY", "EFFICACY", "RegimenSynthesis", "outcome_rows", "regimen_trials",
-    "results_table", "synthesise",
-    "forest_plot", "summary_table", "completeness_table", "studies_table",
-    "fmt_estimate_ci", "fmt_interval", "fmt_pct",
-    "completeness_facts", "dataset_facts", "describe_method", "method_facts", "outcome_facts",
-    "published_bounds_facts",
-    "glue_facts", "glue_figure", "glue_table", "html_table", "provenance",
-    "method_comparison", "sensitivity_facts", "sensitivity_plot", "sensitivity_table",
-]
+#: Public name -> module that defines it (relative to this package).
+_EXPORTS = {
+    # engine
+    "Method": "engine.results", "PooledProportion": "engine.results",
+    "SubgroupResult": "engine.results", "SmallStudyTest": "engine.results",
+    "pool_proportions": "engine.pooling", "resolve_method": "engine.pooling",
+    "validate_counts": "engine.pooling", "GLMMConvergenceError": "engine.glmm",
+    "EstimationError": "engine.heterogeneity", "subgroup_analysis": "engine.subgroups",
+    "leave_one_out": "engine.influence", "small_study_test": "engine.influence",
+    # data package
+    "Dataset": "datapackage.load", "data_sha256": "datapackage.load",
+    "load_dataset": "datapackage.load", "DataValidationError": "datapackage.validate",
+    "Problem": "datapackage.validate", "check_data_dir": "datapackage.validate",
+    "validate_data_dir": "datapackage.validate", "as_of": "datapackage.views",
+    "provenance": "datapackage.provenance",
+    # review
+    "METHODS": "review.settings", "PRIMARY": "review.settings", "method": "review.settings",
+    "OUTCOMES": "review.synthesis", "SAFETY": "review.synthesis",
+    "EFFICACY": "review.synthesis", "RegimenSynthesis": "review.synthesis",
+    "outcome_rows": "review.synthesis", "regimen_trials": "review.synthesis",
+    "results_table": "review.synthesis", "synthesise": "review.synthesis",
+    "method_comparison": "review.sensitivity", "sensitivity_summary": "review.sensitivity",
+    "completeness_frame": "review.completeness", "certainty_frame": "review.certainty",
+    "reproduction_frame": "review.reproduction",
+    # publish
+    "escape_text": "publish.exports", "neutralise_formulas": "publish.exports",
+    "write_csv": "publish.exports", "forest_plot": "publish.figures",
+    "sensitivity_plot": "publish.figures", "prisma_diagram": "publish.figures",
+    "summary_table": "publish.tables", "completeness_table": "publish.tables",
+    "studies_table": "publish.tables", "sensitivity_table": "publish.tables",
+    "grade_table": "publish.tables", "reproduction_table": "publish.tables",
+    "fmt_estimate_ci": "publish.formatting", "fmt_interval": "publish.formatting",
+    "fmt_pct": "publish.formatting", "completeness_facts": "publish.facts",
+    "dataset_facts": "publish.facts", "describe_method": "publish.facts",
+    "method_facts": "publish.facts", "outcome_facts": "publish.facts",
+    "published_bounds_facts": "publish.facts", "sensitivity_facts": "publish.facts",
+    "glue_facts": "publish.glue", "glue_figure": "publish.glue", "glue_table": "publish.glue",
+    "glue_markdown": "publish.glue", "html_table": "publish.glue", "cite_this": "publish.cite",
+}
+#: Sub-packages and modules reachable as attributes (``an.review``, ``an.paths``).
+_MODULES = ("paths", "engine", "datapackage", "review", "publish")
+
+__all__ = sorted(_EXPORTS) + list(_MODULES)
+
+
+def __getattr__(name: str):
+    """Import a public name (or sub-package) on first access."""
+    if name in _MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import paths
+from .datapackage.validate import validate_with_summary
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .validate import validate_with_summary
-
     root = Path(args.data_dir) if args.data_dir else paths.DATA
     problems, summary = validate_with_summary(root)
     if problems:

@@ -2,7 +2,7 @@
 
 * Pools: every regimen x outcome group of ``data/outcomes.csv`` (rows with ``analysed`` true)
   joined with ``data/arms.csv`` on ``arm_id`` and grouped by ``arms.regimen``, under every
-  named method of ``analysis.settings.METHODS`` (GLMM included). If ``data/`` has no such
+  named method of ``analysis.review.settings.METHODS`` (GLMM included). If ``data/`` has no such
   rows, a synthetic set of 40 groups is used instead, and the output says so.
 * Ours: ``pool_proportions`` in-process (best of 3 repetitions; everything the book gets:
   estimate, CI, PI, tau² with its CI, I² with its CI, Q, study CIs, IV weights for the GLMM).
@@ -33,8 +33,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.pooling import pool_proportions  # noqa: E402
-from analysis.settings import METHODS  # noqa: E402
+from analysis.engine.pooling import pool_proportions  # noqa: E402
+from analysis.review.settings import METHODS  # noqa: E402
 
 R_METHODS = {
     "primary": 'g <- rma.glmm(measure="PLO", xi=x, ni=n, test="t"); predict(g, transf=transf.ilogit)',

@@ -155,7 +155,7 @@ def build(root: Path, force: bool = False) -> int:
     shutil.copytree(work / "_build" / "html", staging)
     # Downloads (results.csv/.json, data package zip, CITATION.cff) from the same data and
     # code, into the staging copy only: a failure leaves the published site untouched.
-    if _run([sys.executable, "-m", "analysis.downloads", str(staging), str(root)], env):
+    if _run([sys.executable, "-m", "analysis.publish.downloads", str(staging), str(root)], env):
         shutil.rmtree(staging)
         print("build_book: downloads failed; published site untouched", file=sys.stderr)
         return 1

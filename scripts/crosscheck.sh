@@ -6,7 +6,7 @@
 # Installs Debian's r-base-core, r-cran-metafor and r-cran-lme4 when Rscript or the packages
 # are missing (needs root, as in CI), writes COUNT random cases (default 40) plus the fixed edge
 # cases with ../shared/oracle/make_cases.py and a random SEED (printed; pass it to replay),
-# runs ../shared/oracle/reference.R and `python -m analysis.crosscheck --compare`, and exits
+# runs ../shared/oracle/reference.R and `python -m analysis.engine.crosscheck --compare`, and exits
 # non-zero with a readable diff when any number disagrees beyond the oracle tolerances
 # (1e-6 inverse-variance, 1e-3 GLMM).
 set -euo pipefail
@@ -42,4 +42,4 @@ echo "crosscheck: $(Rscript -e 'cat(as.character(packageVersion("metafor")))' 2>
   "$(($(wc -l < "$WORK/cases.csv") - 1)) studies"
 Rscript "$ORACLE/reference.R" "$WORK/cases.csv" > "$WORK/reference.csv"
 cd "$ROOT"
-"$PYTHON" -m analysis.crosscheck "$WORK/cases.csv" -o "$WORK/ours.csv" --compare "$WORK/reference.csv"
+"$PYTHON" -m analysis.engine.crosscheck "$WORK/cases.csv" -o "$WORK/ours.csv" --compare "$WORK/reference.csv"

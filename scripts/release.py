@@ -5,7 +5,7 @@ Usage::
     python scripts/release.py --search-date 2026-11-24 --review-version living \\
         [--date 2026-11-24] [--summary "First living update"] [--as-of 2022,2026] [--dry-run]
 
-The version number follows the rule of :mod:`analysis.releases` (MAJOR = new search date,
+The version number follows the rule of :mod:`analysis.publish.releases` (MAJOR = new search date,
 MINOR = data changed, PATCH = no pooled value and no study changed) and is computed, never
 typed. ``--as-of`` restricts the data to studies of the given ``review_version`` values: it
 is how release 1.0.0 (the 2022 and 2026 reviews' evidence, search to 2024-01-31) was derived
@@ -25,12 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis import load_dataset, releases  # noqa: E402
+from analysis.datapackage import as_of, load_dataset  # noqa: E402
+from analysis.publish import releases  # noqa: E402
 
 
 def plan_release(ds, *, search_date: str, data_dir: Path) -> dict:
     """Compare ``ds`` with the latest release; return version, change and diff summary."""
-    from analysis.settings import PRIMARY
+    from analysis.review.settings import PRIMARY
 
     history = releases.read_releases(data_dir)
     new_results, new_studies = releases.snapshot(ds), releases.study_list(ds)
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.root / "data"
     ds = load_dataset(data_dir)
     if args.as_of:
-        ds = releases.as_of(ds, [v.strip() for v in args.as_of.split(",")])
+        ds = as_of(ds, [v.strip() for v in args.as_of.split(",")])
     plan = plan_release(ds, search_date=args.search_date, data_dir=data_dir)
     summary = " ".join(filter(None, [args.summary.strip(), plan["auto"]]))
     print(f"release {plan['version']} ({plan['change'].upper()}): {summary}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis import bib  # noqa: E402
+from analysis.publish import bibliography as bib  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

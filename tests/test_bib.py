@@ -3,7 +3,8 @@
 import pandas as pd
 import pybtex.database
 
-from analysis import bib, paths
+from analysis import paths
+from analysis.publish import bibliography as bib
 
 
 def test_references_bib_is_in_sync_with_studies_csv():

@@ -7,8 +7,9 @@ import pybtex.database
 import pytest
 from cffconvert import Citation
 
-from analysis import cite, paths, releases
-from analysis.dataset import load_dataset
+from analysis import paths
+from analysis.publish import cite, releases
+from analysis.datapackage.load import load_dataset
 
 CFF = paths.ROOT / "CITATION.cff"
 

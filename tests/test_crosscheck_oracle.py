@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import paths
-from analysis.crosscheck import COLUMNS, compare, main, run_cases
+from analysis.engine.crosscheck import COLUMNS, compare, main, run_cases
 
 ORACLE = paths.ROOT.parent / "shared" / "oracle"
 pytestmark = pytest.mark.skipif(

@@ -8,8 +8,9 @@ import zipfile
 
 import pytest
 
-from analysis import downloads, paths
-from analysis.dataset import data_sha256, load_dataset
+from analysis import paths
+from analysis.publish import downloads
+from analysis.datapackage.load import data_sha256, load_dataset
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.exports import escape_text, neutralise_formulas, write_csv
+from analysis.publish.exports import escape_text, neutralise_formulas, write_csv
 
 HOSTILE = [
     "=HYPERLINK(\"http://evil.example\",\"click\")",

@@ -3,8 +3,10 @@
 import pandas as pd
 import pytest
 
-from analysis import grade
-from analysis.dataset import load_dataset
+from analysis.review import certainty as grade
+from analysis.datapackage.load import load_dataset
+from analysis.publish import facts as pf
+from analysis.publish import tables
 
 
 def test_starting_level():
@@ -76,14 +78,18 @@ def test_override_file_is_validated(tmp_path):
         grade.read_overrides(tmp_path)
 
 
-def test_grade_table_on_the_data():
+def test_certainty_of_the_data_applies_the_vega_override():
     ds = load_dataset()
-    table = grade.grade_table(ds)
-    assert table["Result"].is_unique
-    assert set(table["Certainty"]) <= set(grade.LEVELS.values())
-    vega = table[table["Regimen"] == "aTNF+GUS"]
-    if len(vega):  # the VEGA override is applied to every outcome, with its reason
-        assert vega["Indirectness"].eq("serious*").all()
-        assert vega["Reasons"].str.contains("VEGA").all()
-    facts = grade.grade_facts(table)
-    assert int(facts["grade_n"]) == len(table)
+    frame = grade.certainty_frame(ds)
+    assert frame["result_id"].is_unique
+    assert set(frame["certainty"]) <= set(grade.LEVELS.values())
+    # the override names aTNF+GUS for every outcome ("*"); VEGA reports AEs and efficacy
+    vega = frame[frame["regimen"] == "aTNF+GUS"]
+    assert len(vega) >= 2
+    assert vega["indirectness"].eq(1).all() and vega["indirectness_override"].all()
+    assert vega["indirectness_reason"].str.contains("VEGA").all()
+    table = tables.grade_table(frame)
+    assert table.loc[table["Regimen"] == "aTNF+GUS", "Indirectness"].eq("serious*").all()
+    facts = pf.grade_facts(frame)
+    assert facts["grade_n"] == str(len(frame))
+    assert facts["grade_n_overrides"] == str(len(vega))

@@ -13,13 +13,14 @@ import pytest
 from scipy import stats
 
 from analysis import paths
-from analysis.glmm import GLMMConvergenceError
-from analysis.heterogeneity import estimate_tau2, heterogeneity
-from analysis.pooling import pool_proportions, resolve_method
-from analysis.results import Method
-from analysis.settings import CROSSCHECK, METHODS, PRIMARY
-from analysis.study_ci import study_ci
-from analysis.transforms import back_transform, escalc
+from analysis.engine.crosscheck import CROSSCHECK
+from analysis.engine.glmm import GLMMConvergenceError
+from analysis.engine.heterogeneity import estimate_tau2, heterogeneity
+from analysis.engine.pooling import pool_proportions, resolve_method
+from analysis.engine.results import Method
+from analysis.review.settings import METHODS, PRIMARY, method
+from analysis.engine.study_ci import study_ci
+from analysis.engine.transforms import back_transform, escalc
 
 NIEL = pd.read_csv(paths.ROOT / "tests" / "data" / "nielweise2007.csv", comment="#")
 
@@ -31,16 +32,14 @@ def es():
 
 # --- settings ---------------------------------------------------------------------------
 
-def test_named_methods_exist_and_resolve():
-    for key in ("primary", "as_published", "logit_reml_hk", "logit_pm", "logit_dl",
-                "arcsine_dl", "glmm"):
-        assert isinstance(resolve_method(key), Method)
-    assert PRIMARY == "primary" and resolve_method(None) == METHODS["primary"]
-    assert METHODS["primary"].model == "glmm" and METHODS["primary"].fallback == "logit_reml_hk"
-    assert METHODS["as_published"].transform == "freeman-tukey"
-    assert METHODS["as_published"].tau2 == "DL" and METHODS["as_published"].ci == "wald"
-    assert set(CROSSCHECK) == {"PFT_DL", "PLO_DL", "PLO_REML", "PLO_REML_HK", "PLO_PM",
-                               "PAS_DL", "PR_DL", "GLMM_PLO"}
+def test_the_review_names_methods_and_the_engine_takes_only_methods():
+    assert method(None) is METHODS[PRIMARY]
+    assert all(method(key) is m and resolve_method(m) is m for key, m in METHODS.items())
+    with pytest.raises(ValueError, match="unknown method 'bayes'"):
+        method("bayes")
+    with pytest.raises(ValueError, match="must be a Method"):
+        resolve_method("primary")  # the engine knows no names
+    assert resolve_method(None) == Method()
 
 
 def test_overrides_replace_fields():
@@ -52,13 +51,13 @@ def test_overrides_replace_fields():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"method": "nope"}, "unknown method"),
+    ({"method": "nope"}, "must be a Method"),
     ({"transform": "probit"}, "Method.transform"),
     ({"tau2": "XX"}, "Method.tau2"),
     ({"ci": "t"}, "Method.ci"),
     ({"colour": "red"}, "unknown Method field"),
     ({"level": 1.5}, "level"),
-    ({"fallback": "missing"}, "fallback"),
+    ({"fallback": Method(model="iv", tau2="nope")}, "Method.tau2"),
 ])
 def test_bad_methods_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -81,7 +80,7 @@ def test_bad_methods_raise(kwargs, match):
 ])
 def test_invalid_counts_raise(events, totals, match):
     with pytest.raises(ValueError, match=match):
-        pool_proportions(events, totals, method="logit_reml_hk")
+        pool_proportions(events, totals, method=METHODS["logit_reml_hk"])
 
 
 def test_labels_named_in_errors_and_length_checked():
@@ -92,14 +91,14 @@ def test_labels_named_in_errors_and_length_checked():
 
 
 def test_whole_floats_and_series_accepted():
-    a = pool_proportions(pd.Series([3.0, 6.0]), np.array([11.0, 17.0]), method="logit_dl")
-    b = pool_proportions([3, 6], [11, 17], method="logit_dl")
+    a = pool_proportions(pd.Series([3.0, 6.0]), np.array([11.0, 17.0]), method=METHODS["logit_dl"])
+    b = pool_proportions([3, 6], [11, 17], method=METHODS["logit_dl"])
     assert a.estimate == b.estimate
 
 
 def test_no_correction_with_zero_cell_is_a_clear_error():
     with pytest.raises(ValueError, match="continuity correction"):
-        pool_proportions([0, 3], [10, 10], method="logit_dl", cc="none")
+        pool_proportions([0, 3], [10, 10], method=METHODS["logit_dl"], cc="none")
 
 
 # --- robustness: finite, documented results --------------------------------------------
@@ -123,7 +122,7 @@ NUMBERS = ("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "mu", "se", "ta
 def test_edge_cases_are_finite_or_refused_clearly(case, key):
     x, n = ROBUST[case]
     try:
-        r = pool_proportions(x, n, method=key)
+        r = pool_proportions(x, n, method=METHODS[key])
     except GLMMConvergenceError as error:
         # only the plain GLMM (no fallback) may refuse, and only where no MLE exists
         assert key == "glmm" and case in {"all zero", "all events", "n = 1", "zero and all"}
@@ -137,7 +136,7 @@ def test_edge_cases_are_finite_or_refused_clearly(case, key):
 
 
 def test_identical_studies_have_no_heterogeneity():
-    r = pool_proportions([5, 5, 5, 5], [50, 50, 50, 50], method="logit_reml_hk")
+    r = pool_proportions([5, 5, 5, 5], [50, 50, 50, 50], method=METHODS["logit_reml_hk"])
     assert r.tau2 == 0 and r.q == pytest.approx(0, abs=1e-12) and r.i2 == 0
     # hand calculation: logit(0.1) = -2.1972, v = 1/5 + 1/45 per study, pooled SE sqrt(v/4);
     # hk-adhoc keeps the Wald variance (q = 0 < 1) with t(3)
@@ -148,18 +147,18 @@ def test_identical_studies_have_no_heterogeneity():
 
 
 def test_primary_falls_back_visibly_when_glmm_cannot_be_fitted():
-    r = pool_proportions([0, 0, 0], [10, 20, 5])  # primary
+    r = pool_proportions([0, 0, 0], [10, 20, 5], method=METHODS[PRIMARY])
     assert r.fallback is True
     assert r.requested == METHODS["primary"] and r.method == METHODS["logit_reml_hk"]
     assert "GLMM could not be fitted" in r.message and "no study has any event" in r.message
     with pytest.raises(GLMMConvergenceError, match="no finite"):
-        pool_proportions([0, 0, 0], [10, 20, 5], method="glmm")
+        pool_proportions([0, 0, 0], [10, 20, 5], method=METHODS["glmm"])
 
 
 def test_primary_uses_glmm_with_iv_weights():
-    r = pool_proportions(NIEL["ci"], NIEL["n2i"], NIEL["author"])
+    r = pool_proportions(NIEL["ci"], NIEL["n2i"], NIEL["author"], method=METHODS[PRIMARY])
     assert r.fallback is False and r.method.model == "glmm" and r.ci_df == len(NIEL) - 1
-    iv = pool_proportions(NIEL["ci"], NIEL["n2i"], NIEL["author"], method="logit_reml_hk")
+    iv = pool_proportions(NIEL["ci"], NIEL["n2i"], NIEL["author"], method=METHODS["logit_reml_hk"])
     assert r.studies["weight"].to_numpy() == pytest.approx(iv.studies["weight"].to_numpy())
     assert list(r.studies["label"]) == list(NIEL["author"])
 
@@ -172,12 +171,12 @@ def test_glmm_one_study_model_mode_refuses():
 def _profile_deviance(x, n, fit, tau, groups=None):
     """2 (l_max - l_p(tau)) by the general damped Newton in the intercepts (independent of the
     profile search's own inner fits)."""
-    from analysis.glmm import _Model, _newton
+    from analysis.engine.glmm import BinomialNormalModel, _newton
 
     x, n = np.asarray(x, float), np.asarray(n, float)
     g = np.zeros(len(x), dtype=np.intp) if groups is None else \
         np.unique(groups, return_inverse=True)[1].astype(np.intp)
-    model = _Model(x, n, g, len(fit.mu), 7)
+    model = BinomialNormalModel(x, n, g, len(fit.mu), 7)
     _, ll, *_ = _newton(model, fit.mu, tau, fix_tau=True)
     return 2 * (fit.loglik - ll)
 
@@ -190,7 +189,7 @@ def _profile_deviance(x, n, fit, tau, groups=None):
                                                                              1, 1]),
 ])
 def test_glmm_tau2_profile_limits_solve_the_deviance_equation(x, n, groups):
-    from analysis.glmm import fit_glmm
+    from analysis.engine.glmm import fit_glmm
 
     fit = fit_glmm(x, n, groups)
     crit = stats.chi2.ppf(0.95, 1)
@@ -204,7 +203,7 @@ def test_glmm_tau2_profile_limits_solve_the_deviance_equation(x, n, groups):
 
 
 def test_glmm_tau2_upper_limit_is_infinite_only_beyond_tau2_100():
-    from analysis.glmm import fit_glmm
+    from analysis.engine.glmm import fit_glmm
 
     crit = stats.chi2.ppf(0.95, 1)
     # two tiny studies: the profile deviance reaches the cut-off at tau² = 66.7 (< 100), so
@@ -222,7 +221,7 @@ def test_glmm_flat_likelihood_matches_lme4():
     # rma.glmm(measure = "PLO", xi = c(0, 0, 0, 0, 1, 2, 0, 0, 0, 0),
     #          ni = c(2, 2, 2, 2, 2, 2, 1, 2, 1, 1)): -3.632658, SE 2.820684, tau² 9.810847
     r = pool_proportions([0, 0, 0, 0, 1, 2, 0, 0, 0, 0], [2, 2, 2, 2, 2, 2, 1, 2, 1, 1],
-                         method="glmm")
+                         method=METHODS["glmm"])
     assert r.mu == pytest.approx(-3.632658, abs=1e-3)
     assert r.se == pytest.approx(2.820684, abs=1e-3)
     assert r.tau2 == pytest.approx(9.810847, abs=1e-3)
@@ -232,7 +231,7 @@ def test_large_k_is_fast_enough():
     rng = np.random.default_rng(7)
     n = rng.integers(20, 400, 10_000)
     x = rng.binomial(n, 1 / (1 + np.exp(-rng.normal(-1, 0.5, n.size))))
-    r = pool_proportions(x, n)
+    r = pool_proportions(x, n, method=METHODS[PRIMARY])
     assert r.k == 10_000 and np.isfinite(r.estimate) and not r.fallback
 
 
@@ -268,7 +267,7 @@ def test_heterogeneity_matches_metafor(es):
 
 
 def test_hk_adhoc_matches_metafor():
-    r = pool_proportions(NIEL["ci"], NIEL["n2i"], method="logit_reml_hk", pi="t")
+    r = pool_proportions(NIEL["ci"], NIEL["n2i"], method=METHODS["logit_reml_hk"], pi="t")
     # predict(rma(yi, vi, data = es, test = "adhoc"), transf = transf.ilogit)
     expected = [0.0355103169770747, 0.0218051864875202, 0.0573246767130212,
                 0.00611237893963134, 0.180606525192579]

@@ -7,8 +7,10 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis import prisma  # noqa: E402
-from analysis.dataset import load_dataset  # noqa: E402
+from analysis.publish.figures import prisma_diagram  # noqa: E402
+from analysis.publish.formatting import NOT_REPORTED  # noqa: E402
+from analysis.review import selection as prisma  # noqa: E402
+from analysis.datapackage.load import load_dataset  # noqa: E402
 
 STUDIES = pd.DataFrame({"study_id": ["A", "B", "C", "D"],
                         "review_version": ["2022", "living", "living", "2026"],
@@ -54,12 +56,12 @@ def test_bad_prisma_files_are_refused(tmp_path):
 
 def test_diagram_shows_counts_and_not_reported():
     counts = {"identified": 3688, "included_studies": 13, "reasons": [], "updated": False}
-    ax = prisma.prisma_diagram(counts)
+    ax = prisma_diagram(counts)
     texts = " ".join(" ".join(t.get_text().split()) for t in ax.texts)
     assert "3,688" in texts and "(n = 13)" in texts
-    assert prisma.NOT_REPORTED in texts
+    assert NOT_REPORTED in texts
     assert "previous version" not in texts
-    updated = prisma.prisma_diagram({"previous_studies": 13, "new_studies": 14,
+    updated = prisma_diagram({"previous_studies": 13, "new_studies": 14,
                                      "included_studies": 27, "updated": True})
     texts = " ".join(" ".join(t.get_text().split()) for t in updated.texts)
     assert "previous version" in texts and "(n = 27)" in texts

@@ -5,10 +5,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.heterogeneity import cochran_q, estimate_tau2
-from analysis.pooling import pool_proportions
-from analysis.study_ci import study_ci
-from analysis.transforms import escalc
+from analysis.review.settings import METHODS
+from analysis.engine.heterogeneity import cochran_q, estimate_tau2
+from analysis.engine.pooling import pool_proportions
+from analysis.engine.study_ci import study_ci
+from analysis.engine.transforms import escalc
 
 FAST = settings(max_examples=40, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
@@ -29,7 +30,7 @@ IV_METHODS = ["as_published", "logit_reml_hk", "logit_pm", "logit_dl", "arcsine_
 @given(data=studies(), key=st.sampled_from(IV_METHODS + ["primary"]))
 def test_estimate_and_limits_in_unit_interval_and_ordered(data, key):
     x, n = data
-    r = pool_proportions(x, n, method=key)
+    r = pool_proportions(x, n, method=METHODS[key])
     values = [r.estimate, r.ci_low, r.ci_high, r.pi_low, r.pi_high]
     assert all(np.isfinite(values))
     assert all(0.0 <= v <= 1.0 for v in values)
@@ -47,12 +48,12 @@ def test_invariant_to_study_order(data, key, seed):
         return
     perm = np.random.default_rng(seed).permutation(len(x))
     try:
-        a = pool_proportions(x, n, method=key)
+        a = pool_proportions(x, n, method=METHODS[key])
     except RuntimeError:  # a GLMM without a finite MLE fails whatever the order
         with pytest.raises(RuntimeError):
-            pool_proportions(x[perm], n[perm], method=key)
+            pool_proportions(x[perm], n[perm], method=METHODS[key])
         return
-    b = pool_proportions(x[perm], n[perm], method=key)
+    b = pool_proportions(x[perm], n[perm], method=METHODS[key])
     tol = 1e-5 if key == "glmm" else 1e-9
     for f in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "q"):
         assert getattr(a, f) == pytest.approx(getattr(b, f), abs=tol)
@@ -77,7 +78,7 @@ def test_dl_tau2_zero_iff_q_at_most_df(data, transform):
        ci=st.sampled_from(["clopper-pearson", "wilson"]))
 def test_single_study_is_its_own_interval(x, extra, key, ci):
     n = x + extra if x + extra > 0 else 1
-    r = pool_proportions([x], [n], method=key, study_ci=ci)
+    r = pool_proportions([x], [n], method=METHODS[key], study_ci=ci)
     lo, hi = study_ci([x], [n], ci)
     assert r.k == 1 and r.estimate == pytest.approx(x / n)
     assert (r.ci_low, r.ci_high) == (pytest.approx(lo[0]), pytest.approx(hi[0]))
@@ -89,6 +90,6 @@ def test_single_study_is_its_own_interval(x, extra, key, ci):
 @given(data=studies(min_k=2))
 def test_raw_scale_estimate_inside_ci(data):
     x, n = data
-    r = pool_proportions(x, n, method="logit_dl", transform="raw")
+    r = pool_proportions(x, n, method=METHODS["logit_dl"], transform="raw")
     assert r.ci_low <= r.estimate <= r.ci_high
     assert np.isfinite([r.estimate, r.ci_low, r.ci_high]).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analysis import paths
-from analysis.validate import TABLES, validate_data_dir
+from analysis.datapackage.validate import TABLES, validate_data_dir
 
 MISSING = [
     f"{name}.csv" for name in TABLES if not (paths.DATA / f"{name}.csv").is_file()

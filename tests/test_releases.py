@@ -5,8 +5,10 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analysis import paths, releases, whats_new
-from analysis.dataset import load_dataset
+from analysis import paths
+from analysis.datapackage import as_of, evidence_sha256
+from analysis.publish import releases, whats_new
+from analysis.datapackage.load import load_dataset
 
 
 def _results(rows):
@@ -76,23 +78,23 @@ def ds():
 
 
 def test_as_of_keeps_only_the_release_studies(ds):
-    view = releases.as_of(ds, {"2022", "2026"})
+    view = as_of(ds, {"2022", "2026"})
     assert set(view.studies["review_version"]) <= {"2022", "2026"}
     assert set(view.arms["study_id"]) <= set(view.studies["study_id"])
     assert set(view.outcomes["arm_id"]) <= set(view.arms["arm_id"])
     # a report superseded only by a living study is not superseded in the 1.0.0 view
     assert set(view.studies["overlaps_with"]) - {""} <= set(view.studies["study_id"])
-    assert view.sha256 == releases.evidence_sha256(view) != releases.evidence_sha256(ds)
+    assert view.sha256 == evidence_sha256(view) != evidence_sha256(ds)
 
 
 def test_evidence_fingerprint_ignores_release_files(ds, tmp_path):
     """Writing a release must not change the fingerprint of the data it describes."""
-    before = releases.evidence_sha256(ds)
+    before = evidence_sha256(ds)
     copy = dataclasses.replace(ds, data_dir=tmp_path)
     releases.write_release(copy, version="1.0.0", date="2026-01-01", search_date="2026-01-01",
                            review_version="living", change="major", summary="test",
                            data_dir=tmp_path)
-    assert releases.evidence_sha256(ds) == before
+    assert evidence_sha256(ds) == before
     history = releases.read_releases(tmp_path)
     assert history["data_sha256"].tolist() == [before]
     results, studies = releases.read_snapshot("1.0.0", tmp_path)

@@ -2,8 +2,9 @@
 
 import pytest
 
-from analysis import reproduction
-from analysis.dataset import load_dataset
+from analysis.publish.tables import reproduction_table
+from analysis.review import reproduction
+from analysis.datapackage.load import load_dataset
 
 
 @pytest.fixture(scope="module")
@@ -48,5 +49,5 @@ def test_reasons_follow_the_counts(frame):
 
 
 def test_formatted_table_has_a_reason_per_row(frame):
-    table = reproduction.reproduction_table(load_dataset(), frame)
+    table = reproduction_table(frame)
     assert len(table) == len(frame) and table["Reason"].str.len().gt(0).all()

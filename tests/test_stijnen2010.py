@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis import paths
-from analysis.pooling import pool_proportions
+from analysis.engine.pooling import pool_proportions
 
 DATA = paths.ROOT / "tests" / "data" / "nielweise2007.csv"
 

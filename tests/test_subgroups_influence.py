@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.review.settings import METHODS
 from analysis import paths
-from analysis.influence import leave_one_out, small_study_test
-from analysis.subgroups import subgroup_analysis
+from analysis.engine.influence import leave_one_out, small_study_test
+from analysis.engine.subgroups import subgroup_analysis
 
 NIEL = pd.read_csv(paths.ROOT / "tests" / "data" / "nielweise2007.csv", comment="#")
 GRP = np.where(NIEL["year"] < 2000, "early", "late")
-IV = dict(method="logit_reml_hk", ci="wald")
+IV = dict(method=METHODS["logit_reml_hk"], ci="wald")
 
 
 def test_separate_tau2_and_q_between():
@@ -45,7 +46,7 @@ def test_common_tau2_iv():
 
 
 def test_common_tau2_glmm():
-    s = subgroup_analysis(NIEL["ci"], NIEL["n2i"], GRP, method="glmm", common_tau2=True)
+    s = subgroup_analysis(NIEL["ci"], NIEL["n2i"], GRP, method=METHODS["glmm"], common_tau2=True)
     # rma.glmm(measure = "PLO", xi = ci, ni = n2i, mods = ~ factor(grp)):
     # beta = (-3.30468175009289, -0.356224756239489), se[1] = 0.372532335973251,
     # tau2 = 0.821246078633386
@@ -56,12 +57,12 @@ def test_common_tau2_glmm():
 
 
 def test_single_subgroup_reports_no_test():
-    s = subgroup_analysis([1, 2, 3], [10, 10, 10], ["a", "a", "a"], method="logit_dl")
+    s = subgroup_analysis([1, 2, 3], [10, 10, 10], ["a", "a", "a"], method=METHODS["logit_dl"])
     assert s.df == 0 and "no test" in s.message
 
 
 def test_subgroup_of_one_study_is_exact_and_groups_checked():
-    s = subgroup_analysis([1, 2, 3], [10, 10, 10], ["a", "a", "b"], method="primary")
+    s = subgroup_analysis([1, 2, 3], [10, 10, 10], ["a", "a", "b"], method=METHODS["primary"])
     assert "Single study" in s.results["b"].message
     with pytest.raises(ValueError, match="groups"):
         subgroup_analysis([1, 2, 3], [10, 10, 10], ["a", "b"])
@@ -91,15 +92,15 @@ def test_leave_one_out_small_k():
 
 
 def test_leave_one_out_records_glmm_failures():
-    loo = leave_one_out([0, 0, 3], [10, 10, 10], method="glmm")
+    loo = leave_one_out([0, 0, 3], [10, 10, 10], method=METHODS["glmm"])
     assert loo["message"].iloc[2].startswith("GLMMConvergenceError")
     assert np.isnan(loo["estimate"].iloc[2])
-    primary = leave_one_out([0, 0, 3], [10, 10, 10])
+    primary = leave_one_out([0, 0, 3], [10, 10, 10], method=METHODS["primary"])
     assert primary["fallback"].iloc[2] and np.isfinite(primary["estimate"]).all()
 
 
 def test_egger_matches_metafor():
-    r = small_study_test(NIEL["ci"], NIEL["n2i"], test="egger", method="logit_reml_hk")
+    r = small_study_test(NIEL["ci"], NIEL["n2i"], test="egger", method=METHODS["logit_reml_hk"])
     # regtest(rma(yi, vi, data = es), model = "lm", predictor = "sei"): zval, pval, dfs
     assert r.done and r.df == 16
     assert r.statistic == pytest.approx(-4.43252714677292, abs=1e-9)
@@ -107,7 +108,7 @@ def test_egger_matches_metafor():
 
 
 def test_peters_matches_metafor():
-    r = small_study_test(NIEL["ci"], NIEL["n2i"], test="peters", method="logit_reml_hk")
+    r = small_study_test(NIEL["ci"], NIEL["n2i"], test="peters", method=METHODS["logit_reml_hk"])
     # regtest(rma(yi, vi, data = es), model = "lm", predictor = "ninv"): zval, pval; slope 56.09
     assert r.statistic == pytest.approx(1.40076157313049, abs=1e-9)
     assert r.p_value == pytest.approx(0.180381033638712, abs=1e-9)

@@ -57,7 +57,7 @@ def ds(tmp_path_factory):
     root = tmp_path_factory.mktemp("synthesis") / "data"
     root.mkdir()
     package = json.loads((paths.DATA / "datapackage.json").read_text())
-    package["resources"] = [r for r in package["resources"] if r["name"] in an.dataset.TABLES]
+    package["resources"] = [r for r in package["resources"] if r["name"] in an.datapackage.TABLES]
     (root / "datapackage.json").write_text(json.dumps(package))
     headers = {r["name"]: [f["name"] for f in r["schema"]["fields"]]
                for r in package["resources"]}
@@ -128,7 +128,7 @@ def test_regimen_trials_fall_back_to_patients(ds):
 
 
 def test_completeness_table_compares_with_the_paper(ds):
-    table = an.completeness_table(ds).set_index("Regimen")
+    table = an.completeness_table(an.completeness_frame(ds)).set_index("Regimen")
     assert table.at["VDZ+aTNF", "TTs, 2026 paper"] == 40
     assert table.at["VDZ+aTNF", "TTs missing"] == 40 - 30
     # like for like: the living study E2024 does not count against the 2026 paper
@@ -160,7 +160,7 @@ def test_facts_for_prose(ds):
     assert facts["n_mixed_arms"] == "1"
     sae = an.outcome_facts(an.synthesise(ds, "sae"))
     assert sae["sae_n_regimens"] == "2" and sae["sae_n_tts"] == "40"
-    complete = an.completeness_facts(ds)
+    complete = an.completeness_facts(an.completeness_frame(ds))
     assert (complete["tts_recovered"], complete["tts_paper_sum"]) == ("36", "52")  # 30 + 6
     bounds = an.published_bounds_facts(ds)
     assert bounds["published_at_bounds"] == "VDZ+UST serious adverse events 0.0% (12 TTs)"
@@ -183,20 +183,23 @@ def test_formatting():
 
 
 def test_leave_one_out_table_on_two_studies(ds):
-    from analysis.robustness import influence_table
+    from analysis.publish.tables import influence_display
+    from analysis.review.robustness import influence_table
 
     table = influence_table(ds)
-    row = table[(table["Outcome"] == "Serious adverse events")
-                & (table["Regimen"] == "VDZ+aTNF")].iloc[0]
+    row = table[(table["outcome"] == "sae") & (table["regimen"] == "VDZ+aTNF")].iloc[0]
     # leaving out A2020 leaves B2021 alone (4/20), leaving out B2021 leaves A2020 (1/10)
-    assert row["Leave-one-out range"] == "10.0\u201320.0%"
+    assert (row["loo_min"], row["loo_max"]) == (0.1, 0.2)
     assert row["k"] == 2
+    shown = influence_display(table).set_index(["Outcome", "Regimen"])
+    assert shown.at[("Serious adverse events", "VDZ+aTNF"), "Leave-one-out range"] == \
+        "10.0\u201320.0%"
 
 
 def test_subgroup_test_and_small_study_tests_need_enough_data(ds):
-    from analysis.robustness import small_study_table, subgroup_differences
+    from analysis.review.robustness import small_study_table, subgroup_differences
 
-    tests = subgroup_differences(ds).set_index("Outcome")
-    assert list(tests.index) == ["Serious adverse events"]  # the only outcome with 2 regimens
-    assert tests.at["Serious adverse events", "df"] == 1
+    tests = subgroup_differences(ds).set_index("outcome")
+    assert list(tests.index) == ["sae"]  # the only outcome with 2 regimens
+    assert tests.at["sae", "df"] == 1
     assert small_study_table(ds).empty  # no pool has ten studies

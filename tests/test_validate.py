@@ -13,7 +13,7 @@ import yaml
 
 from analysis import paths
 from analysis.__main__ import main
-from analysis.validate import (
+from analysis.datapackage.validate import (
     RULES,
     DataValidationError,
     Problem,
@@ -219,7 +219,7 @@ def test_column_order_does_not_matter(tmp_path):
 
 
 def test_load_dataset_validates(tmp_path):
-    from analysis.dataset import load_dataset
+    from analysis.datapackage.load import load_dataset
 
     good = make_base(tmp_path / "good")
     dataset = load_dataset(good)

@@ -20,12 +20,17 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
+from docutils.nodes import make_id
+from IPython.display import HTML
 
-from . import paths
-from .dataset import Dataset
-from .synthesis import EFFICACY, SAFETY
+from .. import paths
+from ..datapackage import Dataset, evidence_sha256, load_dataset
+from ..review.synthesis import EFFICACY, SAFETY, results_table
+from .bibliography import latex_escape
+from .formatting import fmt_interval, fmt_pct
+from .releases import read_releases
 
-#: Files the site serves under ``downloads/`` (see :mod:`analysis.downloads`).
+#: Files the site serves under ``downloads/`` (see :mod:`analysis.publish.downloads`).
 DOWNLOADS = {
     "results.csv": "every pooled estimate (CSV)",
     "results.json": "every pooled estimate (JSON)",
@@ -94,8 +99,6 @@ def chapter_labels(chapter: str, book_dir: Path | str | None = None) -> list[tup
 
 def anchor_id(label: str) -> str:
     """The HTML id Sphinx gives a label (docutils ``make_id``)."""
-    from docutils.nodes import make_id
-
     return make_id(label)
 
 
@@ -109,8 +112,6 @@ def release_status(ds: Dataset) -> dict[str, str]:
         ``status``: ``"released"`` or ``"unreleased changes"`` (the study-level data differ
         from the latest release's evidence fingerprint) or ``"no release"``.
     """
-    from .releases import evidence_sha256, read_releases
-
     history = read_releases(ds.data_dir)
     if history.empty:
         return {"version": "", "date": "", "search_date": "", "status": "no release"}
@@ -121,26 +122,20 @@ def release_status(ds: Dataset) -> dict[str, str]:
             "status": "released" if same else "unreleased changes"}
 
 
-def _bibtex_escape(text: str) -> str:
-    from .bib import latex_escape
-
-    return latex_escape(text)
-
-
 def bibtex_entry(chapter: str, title: str, meta: Mapping, release: Mapping, ds: Dataset,
                  url: str) -> str:
     """A ``@misc`` BibTeX entry for one chapter of one release."""
     version = release["version"] or "unreleased"
     year = (release["date"] or str(meta.get("date-released", "")))[:4]
     key = re.sub(r"[^A-Za-z0-9]+", "_", f"dtt_living_review_{chapter}_{version}")
-    authors = " and ".join("{" + _bibtex_escape(a) + "}" for a in _authors(meta))
+    authors = " and ".join("{" + latex_escape(a) + "}" for a in _authors(meta))
     fields = {
         "author": authors,
-        "title": "{" + _bibtex_escape(f"{title}. In: {meta['title']}") + "}",
+        "title": "{" + latex_escape(f"{title}. In: {meta['title']}") + "}",
         "year": year,
-        "version": _bibtex_escape(version),
+        "version": latex_escape(version),
         "url": url,
-        "note": _bibtex_escape(f"Release {version}"
+        "note": latex_escape(f"Release {version}"
                                + (f" of {release['date']}" if release["date"] else "")
                                + f"; data SHA-256 {ds.sha256}"),
     }
@@ -165,9 +160,6 @@ def _esc(value) -> str:
 
 
 def _results_index(ds: Dataset, outcomes) -> str:
-    from .formatting import fmt_interval, fmt_pct
-    from .synthesis import results_table
-
     table = results_table(ds)
     table = table[table["outcome"].isin(outcomes)]
     rows = []
@@ -195,8 +187,6 @@ def _facts_index(facts: Mapping[str, object]) -> str:
 def cite_block(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None = None,
                root: Path | str | None = None) -> str:
     """HTML of the "Cite this chapter" block (see :func:`cite_this`)."""
-    from .dataset import load_dataset
-
     root = Path(root or paths.ROOT)
     ds = ds or load_dataset()
     meta = citation_metadata(root)
@@ -268,8 +258,6 @@ def cite_this(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None 
     -------
     IPython.display.HTML
     """
-    from IPython.display import HTML
-
     return HTML(cite_block(chapter, ds, facts=facts))
 
 

@@ -26,13 +26,16 @@ _COMPANION = Method(model="iv", transform="logit", tau2="REML", ci="hk-adhoc", p
                     cc="only0")
 
 
-def resolve_method(method: Method | str | None = None, **overrides) -> Method:
-    """Turn a key of :data:`analysis.settings.METHODS`, a Method or None into a Method.
+def resolve_method(method: Method | None = None, **overrides) -> Method:
+    """Check a :class:`~analysis.engine.results.Method` and apply field overrides.
+
+    The engine knows no method by name: the review's named methods live in
+    :mod:`analysis.review.settings`, which passes a Method in.
 
     Parameters
     ----------
-    method : Method, str or None
-        None means :data:`analysis.settings.PRIMARY`.
+    method : Method or None
+        None means ``Method()`` (inverse-variance logit, REML, Hartung-Knapp).
     **overrides
         Method fields to replace, e.g. ``transform="arcsine", tau2="DL", ci="wald"``.
 
@@ -43,22 +46,17 @@ def resolve_method(method: Method | str | None = None, **overrides) -> Method:
     Raises
     ------
     ValueError
-        Unknown key, unknown field, or a value outside a field's choices.
+        Not a Method, unknown field, or a value outside a field's choices (also for the
+        fallback).
     """
-    from .settings import METHODS, PRIMARY
-
     if method is None:
-        method = PRIMARY
-    if isinstance(method, str):
-        if method not in METHODS:
-            raise ValueError(f"unknown method {method!r}; expected one of {sorted(METHODS)}")
-        method = METHODS[method]
+        method = Method()
     if not isinstance(method, Method):
-        raise ValueError(f"method must be a Method, a key of METHODS or None, not {method!r}")
-    fields = {f.name for f in dataclasses.fields(Method)}
-    unknown = set(overrides) - fields
+        raise ValueError(f"method must be a Method or None, not {method!r}")
+    names = {f.name for f in dataclasses.fields(Method)}
+    unknown = set(overrides) - names
     if unknown:
-        raise ValueError(f"unknown Method field(s) {sorted(unknown)}; fields are {sorted(fields)}")
+        raise ValueError(f"unknown Method field(s) {sorted(unknown)}; fields are {sorted(names)}")
     if overrides:
         method = dataclasses.replace(method, **overrides)
     for name, choices in _CHOICES.items():
@@ -66,8 +64,8 @@ def resolve_method(method: Method | str | None = None, **overrides) -> Method:
             raise ValueError(f"Method.{name}={getattr(method, name)!r}; choose one of {choices}")
     if not 0 < method.level < 1:
         raise ValueError(f"Method.level must be in (0, 1), not {method.level!r}")
-    if method.fallback and method.fallback not in METHODS:
-        raise ValueError(f"Method.fallback={method.fallback!r} is not a key of METHODS")
+    if method.fallback is not None:
+        resolve_method(method.fallback)
     return method
 
 
@@ -201,8 +199,11 @@ def _single_exact(x, n, labels, m: Method) -> PooledProportion:
     )
 
 
-def _iv(x, n, labels, m: Method, *, tau2=None, tau2_ci=None, groups_het=None):
-    """Inverse-variance random-effects pool (metafor ``rma`` + ``predict``)."""
+def iv_pool(x, n, labels, m: Method, *, tau2=None, tau2_ci=None) -> PooledProportion:
+    """Inverse-variance random-effects pool of validated counts (metafor ``rma`` + ``predict``).
+
+    ``tau2`` and ``tau2_ci`` may be given (a common tau² from a subgroup model).
+    """
     yi, vi = escalc(x, n, m.transform, m.cc)
     k = len(x)
     if tau2 is None:
@@ -235,7 +236,8 @@ def _companion(x, n):
     return yi, vi, tau2
 
 
-def _glmm_result(x, n, labels, m: Method, *, mu, se, tau2, tau2_ci, message=""):
+def glmm_pool(x, n, labels, m: Method, *, mu, se, tau2, tau2_ci, message="") -> PooledProportion:
+    """Package a GLMM fit (``mu``, ``se``, tau² on the logit scale) of validated counts."""
     yi, vi, tau2_iv = _companion(x, n)
     het = heterogeneity(yi, vi, tau2_iv, level=m.level)
     k = len(x)
@@ -248,30 +250,31 @@ def _glmm_result(x, n, labels, m: Method, *, mu, se, tau2, tau2_ci, message=""):
 
 
 def _fallback(x, n, labels, m: Method, error: Exception) -> PooledProportion:
-    fb = resolve_method(m.fallback)
-    res = _pool(x, n, labels, fb)
+    fb = m.fallback
+    res = pool_counts(x, n, labels, fb)
     note = (f"GLMM could not be fitted ({error}); reported instead: "
-            f"{fb.label or m.fallback} (inverse-variance).")
+            f"{fb.label or 'the fallback method'} (inverse-variance).")
     return dataclasses.replace(res, fallback=True, requested=m,
                                message=(note + " " + res.message).strip())
 
 
-def _pool(x, n, labels, m: Method) -> PooledProportion:
+def pool_counts(x, n, labels, m: Method) -> PooledProportion:
+    """Pool counts already checked by :func:`validate_counts` with a resolved Method."""
     if len(x) == 1 and m.single_study == "exact":
         return _single_exact(x, n, labels, m)
     if m.model == "glmm":
         try:
             fit: GLMMFit = fit_glmm(x, n, nagq=m.nagq, level=m.level)
         except GLMMConvergenceError as error:
-            if m.fallback:
+            if m.fallback is not None:
                 return _fallback(x, n, labels, m, error)
             raise
-        return _glmm_result(x, n, labels, m, mu=float(fit.mu[0]), se=float(fit.se[0]),
+        return glmm_pool(x, n, labels, m, mu=float(fit.mu[0]), se=float(fit.se[0]),
                             tau2=fit.tau2, tau2_ci=(fit.tau2_ci_low, fit.tau2_ci_high))
-    return _iv(x, n, labels, m)
+    return iv_pool(x, n, labels, m)
 
 
-def pool_proportions(events, totals, labels=None, *, method: Method | str | None = None,
+def pool_proportions(events, totals, labels=None, *, method: Method | None = None,
                      **overrides) -> PooledProportion:
     """Pool single proportions with a random-effects model.
 
@@ -282,8 +285,8 @@ def pool_proportions(events, totals, labels=None, *, method: Method | str | None
     labels : sequence of str, optional
         Study labels for the ``studies`` table (default "Study 1", ...).
     method : Method, str or None
-        A :class:`~analysis.results.Method` or a key of :data:`analysis.settings.METHODS`;
-        None means the primary analysis (:data:`analysis.settings.PRIMARY`).
+        A :class:`~analysis.engine.results.Method` (the review's named methods are in
+        :data:`analysis.review.settings.METHODS`); None means ``Method()``.
     **overrides
         Method fields to replace, e.g. ``transform="arcsine", tau2="DL", ci="wald"``.
 
@@ -306,23 +309,23 @@ def pool_proportions(events, totals, labels=None, *, method: Method | str | None
     Notes
     -----
     Inverse-variance model (``model="iv"``; DerSimonian & Laird 1986; Viechtbauer 2005):
-    ``y_i``, ``v_i`` from :func:`analysis.transforms.escalc`; ``w_i = 1/(v_i + tau²)``;
+    ``y_i``, ``v_i`` from :func:`analysis.engine.transforms.escalc`; ``w_i = 1/(v_i + tau²)``;
     ``mu = Σ w_i y_i / Σ w_i``; ``Var(mu) = 1/Σ w_i``. Hartung-Knapp (Hartung & Knapp 2001):
     ``Var(mu) · q`` with ``q = Σ w_i (y_i - mu)²/(k-1)`` and a t(k-1) quantile; "hk-adhoc"
     uses ``max(1, q)`` (Knapp & Hartung 2003; metafor ``test="adhoc"``) so the CI is never
     narrower than Wald. Prediction interval (Higgins, Thompson & Spiegelhalter 2009):
     ``mu ± c sqrt(tau² + Var(mu))`` with ``c`` from t(k-1) (``pi="t"``, R meta) or z
     (``pi="z"``, metafor ``predict``). Estimates and limits are back-transformed
-    (:func:`analysis.transforms.back_transform`); on the logit scale the estimate is a
+    (:func:`analysis.engine.transforms.back_transform`); on the logit scale the estimate is a
     median proportion.
 
-    GLMM (``model="glmm"``): :func:`analysis.glmm.fit_glmm`; CI ``mu ± c·SE`` with z
+    GLMM (``model="glmm"``): :func:`analysis.engine.glmm.fit_glmm`; CI ``mu ± c·SE`` with z
     (``ci="wald"``) or t(k-1) (``"hk"``/``"hk-adhoc"``); weights, Q and the within-study
     variance for I² come from the inverse-variance logit REML companion (0.5 continuity
     correction only for studies with 0 or all events). If the GLMM cannot be fitted and
-    ``method.fallback`` names a method (the primary names ``"logit_reml_hk"``), that method
+    ``method.fallback`` is a Method (the review's primary names logit REML), that method
     is reported with ``fallback=True``, ``requested`` set and the reason in ``message``;
-    otherwise :class:`~analysis.glmm.GLMMConvergenceError` propagates.
+    otherwise :class:`~analysis.engine.glmm.GLMMConvergenceError` propagates.
 
     One study (k = 1): with ``single_study="exact"`` (every method of the book) the study's
     own proportion and its Clopper-Pearson (or Wilson) CI are returned, PI = CI, tau² = 0,
@@ -330,10 +333,10 @@ def pool_proportions(events, totals, labels=None, *, method: Method | str | None
 
     Examples
     --------
-    >>> r = pool_proportions([3, 6, 10, 1], [11, 17, 21, 6], method="logit_reml_hk")
+    >>> r = pool_proportions([3, 6, 10, 1], [11, 17, 21, 6], ci="hk-adhoc")
     >>> round(r.estimate, 3)
     0.333
     """
     x, n, labels = validate_counts(events, totals, labels)
     m = resolve_method(method, **overrides)
-    return _pool(x, n, labels, m)
+    return pool_counts(x, n, labels, m)

@@ -6,15 +6,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .dataset import Dataset
-from .formatting import fmt_count, fmt_interval, fmt_pct
-from .releases import (diff_results, diff_studies, evidence_sha256, newly_poolable,
-                       read_releases, read_snapshot, snapshot, study_list)
-from .settings import PRIMARY
-from .synthesis import OUTCOMES
+from ..datapackage import Dataset, evidence_sha256
+from ..review.settings import PRIMARY
+from .formatting import MISSING, fmt_count, fmt_interval, fmt_pct, outcome_label
+from .bibliography import study_citations
+from .releases import (diff_results, diff_studies, newly_poolable, read_releases,
+                       read_snapshot, snapshot, study_list)
 
-#: Shown in a cell with no value.
-MISSING = "\u2014"
 _CHANGE = {"added": "new estimate", "removed": "no longer estimable", "moved": "moved"}
 
 
@@ -109,7 +107,7 @@ def changes_table(comparison: Comparison) -> pd.DataFrame:
         diff = row["new_estimate"] - row["old_estimate"]
         rows.append({
             "Result": row["result_id"],
-            "Outcome": OUTCOMES.get(row["outcome"], row["outcome"]),
+            "Outcome": outcome_label(row["outcome"]),
             "Regimen": "any combination" if row["regimen"] == "any" else row["regimen"],
             "Change": _CHANGE[row["change"]],
             comparison.old: _estimate(row, "old"),
@@ -123,7 +121,7 @@ def changes_table(comparison: Comparison) -> pd.DataFrame:
 
 def poolable_table(comparison: Comparison) -> pd.DataFrame:
     """Regimen x outcome pairs pooled from two or more studies for the first time."""
-    rows = [{"Regimen": r["regimen"], "Outcome": OUTCOMES.get(r["outcome"], r["outcome"]),
+    rows = [{"Regimen": r["regimen"], "Outcome": outcome_label(r["outcome"]),
              "Studies before": MISSING if pd.isna(r["old_k"]) else int(r["old_k"]),
              "Studies now": int(r["new_k"]), "Pooled % (95% CI)": _estimate(r, "new")}
             for _, r in comparison.poolable.iterrows()]
@@ -141,29 +139,6 @@ def history_table(data_dir) -> pd.DataFrame:
         "Evidence SHA-256": history["data_sha256"].str[:12],
         "What changed": history["summary"],
     }).reset_index(drop=True)
-
-
-def study_citations(ids, *, role: str = "cite:t") -> str:
-    """MyST text citing each study id (for a glued ``{glue:md}`` with ``:format: myst``).
-
-    Study ids are data: only ids made of letters, digits, ``_`` and ``-`` (the schema's
-    pattern) are cited; anything else raises ``ValueError``.
-    """
-    import re
-
-    ids = list(ids)
-    bad = [i for i in ids if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", str(i))]
-    if bad:
-        raise ValueError(f"study ids not safe to cite: {bad}")
-    return "; ".join(f"{{{role}}}`{i}`" for i in ids) if ids else "none"
-
-
-def glue_markdown(key: str, text: str) -> None:
-    """Glue MyST text under ``key`` (paste with ``{glue:md}`` and ``:format: myst``)."""
-    from IPython.display import Markdown
-    from myst_nb import glue
-
-    glue(key, Markdown(text), display=False)
 
 
 def since_table(ds: Dataset) -> pd.DataFrame:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from .. import paths
+from .validate import check_data_dir
 
 #: The tables of the data package, in load order.
 TABLES = ("drugs", "regimens", "studies", "arms", "outcomes", "published")
@@ -88,8 +89,8 @@ def load_dataset(data_dir: Path | str | None = None, *, validate: bool = True) -
     data_dir : path, optional
         The data directory (default ``data/``).
     validate : bool
-        Run :func:`analysis.validate.validate_data_dir` first and raise
-        :class:`analysis.validate.DataValidationError` listing every problem.
+        Run :func:`analysis.datapackage.validate.validate_data_dir` first and raise
+        :class:`analysis.datapackage.validate.DataValidationError` listing every problem.
 
     Returns
     -------
@@ -97,8 +98,6 @@ def load_dataset(data_dir: Path | str | None = None, *, validate: bool = True) -
     """
     root = Path(data_dir or paths.DATA)
     if validate:
-        from .validate import check_data_dir
-
         check_data_dir(root)
     package = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
     schemas = {r["name"]: r for r in package["resources"]}

@@ -8,7 +8,7 @@ from scipy import stats
 
 from .glmm import GLMMConvergenceError
 from .heterogeneity import EstimationError
-from .pooling import _pool, resolve_method, validate_counts
+from .pooling import pool_counts, resolve_method, validate_counts
 from .results import Method, SmallStudyTest
 from .transforms import escalc
 
@@ -19,7 +19,7 @@ LOO_COLUMNS = ["omitted", "k", "estimate", "ci_low", "ci_high", "pi_low", "pi_hi
                "se", "tau2", "i2", "q", "q_pvalue", "fallback", "message"]
 
 
-def leave_one_out(events, totals, labels=None, method: Method | str | None = None,
+def leave_one_out(events, totals, labels=None, method: Method | None = None,
                   **overrides) -> pd.DataFrame:
     """Pool again with each study left out in turn.
 
@@ -30,7 +30,7 @@ def leave_one_out(events, totals, labels=None, method: Method | str | None = Non
     labels : sequence of str, optional
         Study labels (name the ``omitted`` column).
     method : Method, str or None
-        As in :func:`analysis.pooling.pool_proportions` (None: the primary analysis).
+        As in :func:`analysis.engine.pooling.pool_proportions` (None: the primary analysis).
     **overrides
         Method fields to replace.
 
@@ -56,9 +56,9 @@ def leave_one_out(events, totals, labels=None, method: Method | str | None = Non
             break
         row = {"omitted": labels[i], "k": int(keep.sum())}
         try:
-            r = _pool(x[keep], n[keep], [labels[j] for j in np.flatnonzero(keep)], m)
-            row.update({c: getattr(r, c) for c in LOO_COLUMNS[2:-2]}, fallback=r.fallback,
-                       message=r.message)
+            r = pool_counts(x[keep], n[keep], [labels[j] for j in np.flatnonzero(keep)], m)
+            result = r.to_dict()
+            row.update({c: result[c] for c in LOO_COLUMNS[2:]})
         except (GLMMConvergenceError, EstimationError, ValueError) as error:
             row.update(dict.fromkeys(LOO_COLUMNS[2:-2], np.nan), fallback=False,
                        message=f"{type(error).__name__}: {error}")
@@ -67,7 +67,7 @@ def leave_one_out(events, totals, labels=None, method: Method | str | None = Non
 
 
 def small_study_test(events, totals, *, test: str = "peters",
-                     method: Method | str | None = None, k_min: int = K_MIN,
+                     method: Method | None = None, k_min: int = K_MIN,
                      **overrides) -> SmallStudyTest:
     """Regression test for small-study effects, done only when k >= ``k_min``.
 

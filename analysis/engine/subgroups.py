@@ -6,11 +6,11 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .glmm import GLMMConvergenceError, fit_glmm
 from .heterogeneity import estimate_tau2, heterogeneity
-from .pooling import _glmm_result, _iv, _pool, resolve_method, validate_counts
+from .pooling import glmm_pool, iv_pool, pool_counts, resolve_method, validate_counts
 from .results import Method, SubgroupResult
 from .transforms import escalc
 
@@ -24,7 +24,7 @@ def _q_between(results: dict) -> tuple[float, int, float]:
     mbar = np.sum(w * mu) / np.sum(w)
     q = float(np.sum(w * (mu - mbar) ** 2))
     df = len(mu) - 1
-    return q, df, float(stats.chi2.sf(q, df))
+    return q, df, float(special.chdtrc(df, q))  # = scipy.stats.chi2.sf(q, df)
 
 
 def _common_iv(x, n, labels, g, order, m: Method):
@@ -39,9 +39,9 @@ def _common_iv(x, n, labels, g, order, m: Method):
         sel = g == j
         lab = [labels[i] for i in np.flatnonzero(sel)]
         if sel.sum() == 1 and m.single_study == "exact":
-            out[name] = _pool(x[sel], n[sel], lab, m)
+            out[name] = pool_counts(x[sel], n[sel], lab, m)
         else:
-            out[name] = _iv(x[sel], n[sel], lab, m, tau2=tau2,
+            out[name] = iv_pool(x[sel], n[sel], lab, m, tau2=tau2,
                             tau2_ci=(het.tau2_ci_low, het.tau2_ci_high))
     return out, tau2
 
@@ -56,17 +56,17 @@ def _common_glmm(x, n, labels, g, order, m: Method):
         sel = g == j
         lab = [labels[i] for i in np.flatnonzero(sel)]
         if j not in index:
-            out[name] = _pool(x[sel], n[sel], lab, m)
+            out[name] = pool_counts(x[sel], n[sel], lab, m)
             continue
         i = index[j]
-        out[name] = _glmm_result(x[sel], n[sel], lab, m, mu=float(fit.mu[i]),
+        out[name] = glmm_pool(x[sel], n[sel], lab, m, mu=float(fit.mu[i]),
                                  se=float(np.sqrt(fit.cov[i, i])), tau2=fit.tau2,
                                  tau2_ci=(fit.tau2_ci_low, fit.tau2_ci_high))
     return out, fit.tau2
 
 
 def subgroup_analysis(events, totals, groups, labels=None, *,
-                      method: Method | str | None = None, common_tau2: bool = False,
+                      method: Method | None = None, common_tau2: bool = False,
                       **overrides) -> SubgroupResult:
     """Pool each subgroup and test for differences between subgroups.
 
@@ -79,7 +79,7 @@ def subgroup_analysis(events, totals, groups, labels=None, *,
     labels : sequence of str, optional
         Study labels.
     method : Method, str or None
-        As in :func:`analysis.pooling.pool_proportions` (None: the primary analysis).
+        As in :func:`analysis.engine.pooling.pool_proportions` (None: the primary analysis).
     common_tau2 : bool
         Estimate one tau² across subgroups (R meta ``tau.common = TRUE``): the
         inverse-variance model becomes a meta-regression on the subgroup factor
@@ -144,7 +144,7 @@ def subgroup_analysis(events, totals, groups, labels=None, *,
         results = {}
         for j, name in enumerate(order):
             sel = g == j
-            results[name] = _pool(x[sel], n[sel], [labels[i] for i in np.flatnonzero(sel)], m)
+            results[name] = pool_counts(x[sel], n[sel], [labels[i] for i in np.flatnonzero(sel)], m)
         fell = [k for k, r in results.items() if r.fallback]
         if fell:
             message = f"GLMM fell back to the inverse-variance method in: {', '.join(fell)}."

@@ -11,26 +11,27 @@
 | ``glmm`` | GLMM (ML, AGQ 7) | logit | ML | Wald z | z | metafor ``rma.glmm`` defaults; raises ``GLMMConvergenceError`` on failure |
 
 Every method reports a single study (k = 1) as its own proportion with the exact
-Clopper-Pearson CI (``single_study="exact"``). ``CROSSCHECK`` holds the eight settings of the
-metafor oracle (``../shared/oracle/README.md``), which follow metafor instead
-(``single_study="model"``).
+Clopper-Pearson CI (``single_study="exact"``). The engine knows no names: :func:`method`
+turns a key into the :class:`~analysis.engine.results.Method` it passes to the engine.
 """
 
 from __future__ import annotations
 
-from .results import Method
+from ..engine.results import Method
 
 #: Key of the primary analysis in :data:`METHODS`.
 PRIMARY = "primary"
 
+_LOGIT_REML_HK = Method(model="iv", transform="logit", tau2="REML", ci="hk-adhoc", pi="t",
+                        cc="only0", label="Logit, REML, HK")
+
 #: The named methods of the book (see the module docstring for the table).
 METHODS: dict[str, Method] = {
     "primary": Method(model="glmm", transform="logit", tau2="ML", ci="hk", pi="t", cc="none",
-                      label="GLMM (logit)", fallback="logit_reml_hk"),
+                      label="GLMM (logit)", fallback=_LOGIT_REML_HK),
     "as_published": Method(model="iv", transform="freeman-tukey", tau2="DL", ci="wald", pi="z",
                            cc="none", label="Freeman-Tukey, DL (as published)"),
-    "logit_reml_hk": Method(model="iv", transform="logit", tau2="REML", ci="hk-adhoc", pi="t",
-                            cc="only0", label="Logit, REML, HK"),
+    "logit_reml_hk": _LOGIT_REML_HK,
     "logit_pm": Method(model="iv", transform="logit", tau2="PM", ci="hk-adhoc", pi="t",
                        cc="only0", label="Logit, Paule-Mandel, HK"),
     "logit_dl": Method(model="iv", transform="logit", tau2="DL", ci="hk-adhoc", pi="t",
@@ -41,19 +42,18 @@ METHODS: dict[str, Method] = {
                    label="GLMM (logit, Wald)"),
 }
 
-#: The oracle's settings (metafor 3.8-1 conventions: z PI except with Knapp-Hartung, k = 1
-#: pooled on the transformed scale, GLMM refusing k = 1).
-CROSSCHECK: dict[str, Method] = {
-    "PFT_DL": Method("iv", "freeman-tukey", "DL", "wald", "z", "none", "PFT_DL",
-                     single_study="model"),
-    "PLO_DL": Method("iv", "logit", "DL", "wald", "z", "only0", "PLO_DL", single_study="model"),
-    "PLO_REML": Method("iv", "logit", "REML", "wald", "z", "only0", "PLO_REML",
-                       single_study="model"),
-    "PLO_REML_HK": Method("iv", "logit", "REML", "hk", "t", "only0", "PLO_REML_HK",
-                          single_study="model"),
-    "PLO_PM": Method("iv", "logit", "PM", "wald", "z", "only0", "PLO_PM", single_study="model"),
-    "PAS_DL": Method("iv", "arcsine", "DL", "wald", "z", "none", "PAS_DL", single_study="model"),
-    "PR_DL": Method("iv", "raw", "DL", "wald", "z", "only0", "PR_DL", single_study="model"),
-    "GLMM_PLO": Method("glmm", "logit", "ML", "wald", "z", "none", "GLMM_PLO",
-                       single_study="model"),
-}
+
+def method(key: str | Method | None = None) -> Method:
+    """The Method of a key of :data:`METHODS` (None: :data:`PRIMARY`); a Method passes through.
+
+    Raises
+    ------
+    ValueError
+        For an unknown key.
+    """
+    if isinstance(key, Method):
+        return key
+    key = PRIMARY if key is None else key
+    if key not in METHODS:
+        raise ValueError(f"unknown method {key!r}; expected one of {sorted(METHODS)}")
+    return METHODS[key]

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, fields
 
 import pandas as pd
+
+
+def _scalars(obj, skip=()) -> dict:
+    """The scalar fields of a result dataclass as a plain dict (full precision)."""
+    out = {}
+    for f in fields(obj):
+        if f.name in skip:
+            continue
+        value = getattr(obj, f.name)
+        if isinstance(value, Method):
+            value = value.label
+        out[f.name] = value
+    return out
 
 
 @dataclass(frozen=True)
@@ -36,10 +50,10 @@ class Method:
         k = 1: ``"exact"`` reports the study's own proportion with the ``study_ci`` interval
         (the book); ``"model"`` pools the single study on the model scale as metafor does
         (transformed-scale Wald CI; a GLMM refuses with :class:`GLMMConvergenceError`).
-    fallback : str
-        For a GLMM: key of :data:`analysis.settings.METHODS` reported instead when the GLMM
-        cannot be fitted, with ``fallback=True`` and the reason in ``message``; ``""`` raises
-        :class:`~analysis.glmm.GLMMConvergenceError` instead.
+    fallback : Method or None
+        For a GLMM: the method reported instead when the GLMM cannot be fitted, with
+        ``fallback=True`` and the reason in ``message``; ``None`` raises
+        :class:`~analysis.engine.glmm.GLMMConvergenceError` instead.
     nagq : int
         Adaptive Gauss-Hermite points per study for the GLMM (metafor default 7).
 
@@ -60,7 +74,7 @@ class Method:
     level: float = 0.95
     study_ci: str = "clopper-pearson"
     single_study: str = "exact"
-    fallback: str = ""
+    fallback: Method | None = None
     nagq: int = 7
 
 
@@ -138,6 +152,20 @@ class PooledProportion:
     ci_df: float = float("inf")
     pi_df: float = float("inf")
 
+    def to_dict(self) -> dict:
+        """Every number and label of the result (no study table), full precision.
+
+        ``method`` and ``requested`` are given by their labels; the study table is
+        :attr:`studies`.
+        """
+        out = _scalars(self, skip=("studies",))
+        out["requested"] = self.requested.label if self.requested is not None else ""
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """:meth:`to_dict` as a one-row DataFrame."""
+        return pd.DataFrame([self.to_dict()])
+
 
 @dataclass(frozen=True)
 class SubgroupResult:
@@ -172,6 +200,15 @@ class SubgroupResult:
     method: Method
     message: str = ""
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per subgroup (:meth:`PooledProportion.to_dict`) with a ``subgroup`` column."""
+        return pd.DataFrame([{"subgroup": name, **r.to_dict()}
+                             for name, r in self.results.items()])
+
+    def to_dict(self) -> dict:
+        """The test for subgroup differences (no per-subgroup results)."""
+        return _scalars(self, skip=("results",))
+
 
 @dataclass(frozen=True)
 class SmallStudyTest:
@@ -200,3 +237,12 @@ class SmallStudyTest:
     df: float
     p_value: float
     message: str = ""
+
+    def to_dict(self) -> dict:
+        """Every field as a plain dict."""
+        return _scalars(self)
+
+    @property
+    def significant(self) -> bool:
+        """Done and p < 0.05 (numbers compared as numbers, never as rounded text)."""
+        return self.done and not math.isnan(self.p_value) and self.p_value < 0.05

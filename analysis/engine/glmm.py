@@ -30,7 +30,7 @@ class GLMMConvergenceError(RuntimeError):
     """The GLMM could not be fitted: too few studies, no finite MLE, or no convergence.
 
     Raised instead of returning a silent fallback. ``pool_proportions`` catches it only when
-    the :class:`~analysis.results.Method` names a ``fallback`` and then says so in ``message``
+    the :class:`~analysis.engine.results.Method` names a ``fallback`` and then says so in ``message``
     and sets ``fallback=True`` on the result.
     """
 
@@ -86,7 +86,14 @@ def _nodes(nagq: int):
     return _NODES[nagq]
 
 
-class _Model:
+class BinomialNormalModel:
+    """The quadrature log-likelihood of the binomial-normal model and its derivatives.
+
+    Engine-internal (used by :func:`fit_glmm` and by :mod:`analysis.engine.crosscheck` to
+    compare log-likelihoods): ``evaluate(mu, tau)`` returns the log-likelihood and, on
+    request, the exact gradient and the Louis curvature.
+    """
+
     def __init__(self, x, n, g, G, nagq):
         self.x, self.n, self.g, self.G = x, n, g, G
         self.t, self.logw = _nodes(nagq)
@@ -238,7 +245,7 @@ def _backtrack(evaluate, x, step, ll):
     return None, None, None
 
 
-def _newton(model: _Model, mu0, tau0, fix_tau: bool = False):
+def _newton(model: BinomialNormalModel, mu0, tau0, fix_tau: bool = False):
     """Damped Newton-Raphson ascent on the quadrature log-likelihood.
 
     The gradient is exact for the quadrature approximation; the Hessian is its central
@@ -303,7 +310,7 @@ def _newton(model: _Model, mu0, tau0, fix_tau: bool = False):
     raise GLMMConvergenceError(f"GLMM Newton-Raphson did not converge in {_MAX_ITER} iterations")
 
 
-def _quasi_newton(model: _Model, mu0, tau0, error):
+def _quasi_newton(model: BinomialNormalModel, mu0, tau0, error):
     G = model.G
 
     def f(theta):
@@ -321,7 +328,7 @@ def _quasi_newton(model: _Model, mu0, tau0, error):
     return res.x, ll, res.nit
 
 
-def _fd_hessian(model: _Model, theta, h: float = 1e-5, only: int | None = None):
+def _fd_hessian(model: BinomialNormalModel, theta, h: float = 1e-5, only: int | None = None):
     """Central differences of the exact gradient (columns ``0..only-1``; all by default)."""
     G = model.G
     m = G + 1 if only is None else only
@@ -424,7 +431,7 @@ def fit_glmm(events, totals, groups=None, *, nagq: int = NAGQ, level: float = 0.
                 f"every study{where} has all events: the GLMM intercept has no finite "
                 "maximum-likelihood estimate"
             )
-    model = _Model(x, n, g, G, nagq)
+    model = BinomialNormalModel(x, n, g, G, nagq)
     mu0, tau0 = _start(x, n, g, G)
     with np.errstate(over="ignore", under="ignore"):
         try:
@@ -479,7 +486,7 @@ def fit_glmm(events, totals, groups=None, *, nagq: int = NAGQ, level: float = 0.
                    loglik=float(ll), iterations=it)
 
 
-def _profile_ci(model: _Model, mu_hat, tau_hat, ll_hat, level, se_tau=np.nan, *,
+def _profile_ci(model: BinomialNormalModel, mu_hat, tau_hat, ll_hat, level, se_tau=np.nan, *,
                 dmu_dtau=None, ll_zero=None):
     """Profile-likelihood CI for tau²: 2 (l_max - l_p(tau)) = χ²_1(level).
 

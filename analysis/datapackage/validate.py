@@ -32,9 +32,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from .. import paths
 
-#: The tables of the data package, in report order (same as ``analysis.dataset.TABLES``).
+#: The tables of the data package, in report order .
 TABLES = ("drugs", "regimens", "studies", "arms", "outcomes", "published")
 #: Tables that must have at least one data row (``published`` may be empty).
 NONEMPTY_TABLES = ("drugs", "regimens", "studies", "arms", "outcomes")
@@ -131,7 +131,7 @@ class Table:
         Resource name (``arms``) and file name (``arms.csv``).
     frame : pandas.DataFrame
         Every well-formed data row, cells as strings stripped of surrounding spaces
-        (as :func:`analysis.dataset.load_dataset` reads them), index = spreadsheet row
+        (as :func:`analysis.datapackage.load.load_dataset` reads them), index = spreadsheet row
         number; only the columns the schema defines and the file has.
     raw : pandas.DataFrame
         The same cells as written in the file (not stripped).

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .dataset import Dataset
-from .pooling import pool_proportions
-from .results import PooledProportion
+from ..datapackage import Dataset
+from ..engine.pooling import pool_proportions
+from ..engine.results import PooledProportion
 from .settings import METHODS, PRIMARY
+from .settings import method as method_of
 
 #: Outcome vocabulary of ``outcomes.csv`` with the wording used in the book.
 OUTCOMES = {
@@ -55,7 +56,7 @@ def outcome_rows(ds: Dataset, outcome: str, *, exclude_publication_types=()) -> 
 def _pool(frame: pd.DataFrame, method: str) -> PooledProportion:
     return pool_proportions(frame["events"].astype(int).to_numpy(),
                             frame["total"].astype(int).to_numpy(),
-                            frame["study_id"].tolist(), method=method)
+                            frame["study_id"].tolist(), method=method_of(method))
 
 
 @dataclass(frozen=True)
@@ -172,14 +173,24 @@ def results_table(ds: Dataset, methods=(PRIMARY, "as_published"), *,
                 records.append({
                     "result_id": f"{outcome}/{regimen}/{method}{suffix}",
                     "outcome": outcome, "regimen": regimen, "method": f"{method}{suffix}",
-                    "k": pool.k, "n": pool.n_total, "events": pool.events_total,
-                    "estimate": pool.estimate, "ci_low": pool.ci_low, "ci_high": pool.ci_high,
-                    "pi_low": pool.pi_low, "pi_high": pool.pi_high, "tau2": pool.tau2,
-                    "i2": pool.i2, "model": pool.method.label, "fallback": pool.fallback,
-                    "studies": ";".join(pool.studies["label"].astype(str)),
-                    "data_version": ds.version,
+                    **result_record(pool), "data_version": ds.version,
                 })
     return pd.DataFrame.from_records(records)
+
+
+#: Result fields of :func:`results_table` (our names -> the download's column names).
+RESULT_COLUMNS = {"k": "k", "n_total": "n", "events_total": "events", "estimate": "estimate",
+                  "ci_low": "ci_low", "ci_high": "ci_high", "pi_low": "pi_low",
+                  "pi_high": "pi_high", "tau2": "tau2", "i2": "i2", "method": "model",
+                  "fallback": "fallback"}
+
+
+def result_record(pool: PooledProportion) -> dict:
+    """One pooled result as a record of :func:`results_table` (numbers stay numbers)."""
+    values = pool.to_dict()
+    record = {column: values[name] for name, column in RESULT_COLUMNS.items()}
+    record["studies"] = ";".join(pool.studies["label"].astype(str))
+    return record
 
 
 def regimen_trials(ds: Dataset) -> pd.DataFrame:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import math
 
-from .results import PooledProportion
+from ..engine.results import PooledProportion
+from ..review.synthesis import OUTCOMES
 
 #: En dash used in intervals.
 DASH = "\u2013"
+#: Shown where a number is missing from every source we have.
+MISSING = "\u2014"
+#: What a count no source states is shown as.
+NOT_REPORTED = "not reported"
 
 
 def fmt_pct(p: float, digits: int = 1) -> str:
@@ -32,6 +37,11 @@ def fmt_interval(low: float, high: float, digits: int = 1) -> str:
     return f"{100 * low:.{digits}f}{DASH}{100 * high:.{digits}f}%"
 
 
+def fmt_estimate(result: PooledProportion, digits: int = 1) -> str:
+    """Format a pooled proportion with its CI for a table cell: ``'12.3% (5.0–25.1%)'``."""
+    return f"{fmt_pct(result.estimate, digits)} ({fmt_interval(result.ci_low, result.ci_high, digits)})"
+
+
 def fmt_estimate_ci(result: PooledProportion, digits: int = 1) -> str:
     """Format a pooled proportion with its CI: ``'12.3% (95% CI 5.0–25.1%)'``."""
     ci = fmt_interval(result.ci_low, result.ci_high, digits)
@@ -46,5 +56,22 @@ def fmt_i2(result: PooledProportion) -> str:
 
 
 def fmt_count(n: int | float) -> str:
-    """Format a count with a thin thousands separator (``1234 -> '1,234'``)."""
+    """Format a count with a thousands separator (``1234 -> '1,234'``)."""
     return f"{int(n):,}"
+
+
+def fmt_p(p: float) -> str:
+    """Format a p-value with three decimals, ``'<0.001'`` below that, ``'NA'`` for NaN."""
+    if p is None or math.isnan(p):
+        return "NA"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def outcome_label(outcome: str) -> str:
+    """The book's wording of an outcome code (``'sae' -> 'Serious adverse events'``)."""
+    return OUTCOMES.get(outcome, outcome)
+
+
+def regimen_label(regimen: str) -> str:
+    """The book's wording of a regimen label (``'any' -> 'Any combination'``)."""
+    return "Any combination" if regimen == "any" else regimen

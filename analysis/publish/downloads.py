@@ -6,11 +6,11 @@ site, right before it is renamed into place, from the same data and code as the 
 * ``results.csv``: every pooled estimate (:func:`analysis.results_table`, primary and
   as-published methods) with its stable ``result_id``, method, k, n, events, estimate,
   CI, PI, tau², I² and data version (formulas neutralised by
-  :func:`analysis.exports.write_csv`);
+  :func:`analysis.publish.exports.write_csv`);
 * ``results.json``: the same rows plus the data SHA-256, data version and release;
 * ``data-package.zip``: every file of ``data/`` byte for byte (``datapackage.json``, the
   CSVs, ``releases.csv``, the release snapshots, PRISMA counts, GRADE overrides), so its
-  SHA-256 (:func:`analysis.data_sha256`) can be checked against the one the site shows;
+  SHA-256 (:func:`analysis.datapackage.data_sha256`) can be checked against the one the site shows;
 * ``CITATION.cff``: the citation metadata;
 * ``SHA256SUMS``: SHA-256 of each file above.
 
@@ -27,8 +27,11 @@ import sys
 import zipfile
 from pathlib import Path
 
-from . import paths
-from .dataset import Dataset, load_dataset
+from .. import paths
+from ..datapackage import Dataset, load_dataset
+from ..review.synthesis import results_table
+from .cite import release_status
+from .exports import write_csv
 
 #: Sub-folder of the site holding the downloads.
 FOLDER = "downloads"
@@ -83,10 +86,6 @@ def write_downloads(site: Path | str, ds: Dataset | None = None,
     list of Path
         The files written.
     """
-    from .cite import release_status
-    from .exports import write_csv
-    from .synthesis import results_table
-
     root = Path(root or paths.ROOT)
     ds = ds or load_dataset(root / "data")
     out = Path(site) / FOLDER
@@ -107,10 +106,10 @@ def write_downloads(site: Path | str, ds: Dataset | None = None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m analysis.downloads SITE [ROOT]``: write the downloads into ``SITE``."""
+    """``python -m analysis.publish.downloads SITE [ROOT]``: write the downloads into ``SITE``."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
-        print("usage: python -m analysis.downloads SITE [ROOT]", file=sys.stderr)
+        print("usage: python -m analysis.publish.downloads SITE [ROOT]", file=sys.stderr)
         return 2
     root = Path(argv[1]) if len(argv) > 1 else paths.ROOT
     for path in write_downloads(Path(argv[0]), root=root):

@@ -6,12 +6,20 @@ import platform
 import subprocess
 from importlib import metadata
 
-from . import __version__, paths
-from .dataset import Dataset
+from .. import paths
+from .load import Dataset
 
 #: Packages whose versions are reported in the methods chapter.
 PACKAGES = ("numpy", "scipy", "pandas", "matplotlib", "seaborn", "frictionless",
             "jupyter-book", "myst-nb")
+
+
+def package_version() -> str:
+    """Version of the installed ``dtt-living-review`` distribution (``pyproject.toml``)."""
+    try:
+        return metadata.version("dtt-living-review")
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def git_commit() -> str:
@@ -46,7 +54,7 @@ def provenance(ds: Dataset) -> dict[str, str]:
         "n_arms": str(len(ds.arms)),
         "n_outcome_rows": str(len(ds.outcomes)),
         "python": platform.python_version(),
-        "analysis": __version__,
+        "analysis": package_version(),
         "git_commit": git_commit(),
     }
     for name in PACKAGES:

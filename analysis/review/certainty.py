@@ -30,9 +30,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
-from .dataset import Dataset
-from .formatting import fmt_count, fmt_interval, fmt_pct
+from .. import paths
+from ..datapackage import Dataset
+from .settings import PRIMARY
 from .synthesis import GREY_LITERATURE, OUTCOMES, synthesise
 
 #: GRADE levels.
@@ -175,19 +175,18 @@ def assess(pool, rows: pd.DataFrame, overrides: pd.DataFrame | None = None, *,
     return {"start": start, "domains": domains, "level": level, "certainty": LEVELS[level]}
 
 
-def grade_table(ds: Dataset, outcomes=None, *, method: str | None = None) -> pd.DataFrame:
-    """The certainty table: one row per regimen x outcome of the primary analysis.
+def certainty_frame(ds: Dataset, outcomes=None, *, method: str = PRIMARY) -> pd.DataFrame:
+    """The certainty of every regimen x outcome pool of ``method``, as data.
 
     Returns
     -------
     DataFrame
-        ``Result`` (stable id), ``Outcome``, ``Regimen``, ``Studies`` (k, designs), ``TTs``,
-        ``Pooled % (95% CI)``, ``Start``, one column per domain (rating, ``*`` marks an
-        override), ``Certainty`` and ``Reasons``.
+        One row per pool: ``result_id`` (stable id), ``outcome, regimen, k, n, events,
+        estimate, ci_low, ci_high``, ``designs`` (design -> number of studies), ``start``
+        (1-4), per domain of :data:`DOMAINS` ``<domain>`` (downgrade 0-2),
+        ``<domain>_reason`` and ``<domain>_override`` (bool), ``level`` (1-4) and
+        ``certainty`` (its label).
     """
-    from .settings import PRIMARY
-
-    method = method or PRIMARY
     overrides = read_overrides(ds.data_dir)
     records = []
     for outcome in outcomes or OUTCOMES:
@@ -195,52 +194,25 @@ def grade_table(ds: Dataset, outcomes=None, *, method: str | None = None) -> pd.
         for regimen, pool in syn.pools.items():
             rows = syn.regimen_rows[syn.regimen_rows["regimen"] == regimen]
             result = assess(pool, rows, overrides, outcome=outcome, regimen=regimen)
-            designs = rows["design"].value_counts()
             record = {
-                "Result": f"{outcome}/{regimen}/{method}",
-                "Outcome": OUTCOMES[outcome], "Regimen": regimen,
-                "Studies": f"{pool.k} (" + ", ".join(
-                    f"{n} {d.replace('_', ' ')}" for d, n in designs.items()) + ")",
-                "TTs": fmt_count(pool.n_total),
-                "Pooled % (95% CI)": (f"{fmt_pct(pool.estimate)} "
-                                      f"({fmt_interval(pool.ci_low, pool.ci_high)})"),
-                "Start": LEVELS[result["start"]],
+                "result_id": f"{outcome}/{regimen}/{method}", "outcome": outcome,
+                "regimen": regimen, "k": pool.k, "n": pool.n_total,
+                "events": pool.events_total, "estimate": pool.estimate,
+                "ci_low": pool.ci_low, "ci_high": pool.ci_high,
+                "designs": rows["design"].value_counts().to_dict(), "start": result["start"],
             }
             for domain, judgement in result["domains"].items():
-                label = domain.replace("_", " ").capitalize()
-                record[label] = judgement.rating + ("*" if judgement.override else "")
-            record["Certainty"] = result["certainty"]
-            record["Reasons"] = "; ".join(
-                f"{d.replace('_', ' ')}: {j.reason}" for d, j in result["domains"].items()
-                if j.downgrade or j.override)
+                record[domain] = judgement.downgrade
+                record[f"{domain}_reason"] = judgement.reason
+                record[f"{domain}_override"] = judgement.override
+            record["level"] = result["level"]
+            record["certainty"] = result["certainty"]
             records.append(record)
     return pd.DataFrame(records)
 
 
-def rule_facts() -> dict[str, str]:
-    """The thresholds of the rules as text, for the chapter prose (never typed there)."""
-    return {
-        "rule_i2_serious": f"{I2_SERIOUS:.0f}%",
-        "rule_i2_very_serious": f"{I2_VERY_SERIOUS:.0f}%",
-        "rule_pi_width": f"{100 * PI_WIDTH_SERIOUS:.0f} percentage points",
-        "rule_events": f"{EVENTS_OIS:,}",
-        "rule_ci_width": f"{100 * CI_WIDTH_SERIOUS:.0f} percentage points",
-        "rule_grey_share": f"{GREY_SHARE:.0%}",
-        "rule_min_k_pb": str(MIN_K_PUBLICATION_BIAS),
-    }
-
-
-def grade_facts(table: pd.DataFrame) -> dict[str, str]:
-    """Counts of results per certainty level, for the chapter prose.
-
-    Keys: ``grade_n``, ``grade_n_high``, ``grade_n_moderate``, ``grade_n_low``,
-    ``grade_n_very_low``, ``grade_n_overrides`` (results with at least one override).
-    """
-    counts = table["Certainty"].value_counts() if len(table) else pd.Series(dtype=int)
-    facts = {"grade_n": fmt_count(len(table))}
-    for label in LEVELS.values():
-        facts[f"grade_n_{label.lower().replace(' ', '_')}"] = fmt_count(counts.get(label, 0))
-    overridden = table.apply(lambda r: any(str(v).endswith("*") for v in r.values), axis=1) \
-        if len(table) else pd.Series(dtype=bool)
-    facts["grade_n_overrides"] = fmt_count(int(overridden.sum()))
-    return facts
+def rule_thresholds() -> dict:
+    """The thresholds of the rules (numbers; the chapter formats them)."""
+    return {"i2_serious": I2_SERIOUS, "i2_very_serious": I2_VERY_SERIOUS,
+            "pi_width": PI_WIDTH_SERIOUS, "events": EVENTS_OIS, "ci_width": CI_WIDTH_SERIOUS,
+            "grey_share": GREY_SHARE, "min_k_pb": MIN_K_PUBLICATION_BIAS}

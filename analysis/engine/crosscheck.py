@@ -1,8 +1,8 @@
-"""Cross-check against R metafor: ``python -m analysis.crosscheck CASES.csv [-o OUT.csv]``.
+"""Cross-check against R metafor: ``python -m analysis.engine.crosscheck CASES.csv [-o OUT.csv]``.
 
 Reads study counts (``case,events,total``, one row per study, as
-``../shared/oracle/cases.csv``) and writes, per case, the eight settings of the oracle
-(``analysis.settings.CROSSCHECK``) in the columns of ``reference.csv`` produced by
+``validation/cases.csv``) and writes, per case, the eight reference settings
+(:data:`CROSSCHECK`) in the columns of ``reference.csv`` produced by
 ``reference.R``. ``--compare REFERENCE.csv`` then checks every number against metafor's
 (1e-6 absolute for inverse-variance settings, 1e-3 for the GLMM), prints a readable diff
 and exits with status 1 on any disagreement.
@@ -17,29 +17,52 @@ import sys
 import numpy as np
 import pandas as pd
 
+from scipy.special import logit
+
+from .glmm import BinomialNormalModel, fit_glmm
 from .pooling import pool_proportions
-from .settings import CROSSCHECK
+from .results import Method
+
+#: The reference settings (metafor 3.8-1 conventions: z PI except with Knapp-Hartung, k = 1
+#: pooled on the transformed scale, GLMM refusing k = 1); see ``validation/README.md``.
+CROSSCHECK: dict[str, Method] = {
+    "PFT_DL": Method("iv", "freeman-tukey", "DL", "wald", "z", "none", "PFT_DL",
+                     single_study="model"),
+    "PLO_DL": Method("iv", "logit", "DL", "wald", "z", "only0", "PLO_DL", single_study="model"),
+    "PLO_REML": Method("iv", "logit", "REML", "wald", "z", "only0", "PLO_REML",
+                       single_study="model"),
+    "PLO_REML_HK": Method("iv", "logit", "REML", "hk", "t", "only0", "PLO_REML_HK",
+                          single_study="model"),
+    "PLO_PM": Method("iv", "logit", "PM", "wald", "z", "only0", "PLO_PM", single_study="model"),
+    "PAS_DL": Method("iv", "arcsine", "DL", "wald", "z", "none", "PAS_DL", single_study="model"),
+    "PR_DL": Method("iv", "raw", "DL", "wald", "z", "only0", "PR_DL", single_study="model"),
+    "GLMM_PLO": Method("glmm", "logit", "ML", "wald", "z", "none", "GLMM_PLO",
+                       single_study="model"),
+}
 
 COLUMNS = ["case", "setting", "k", "est", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "i2",
            "q", "err"]
 NUMBERS = ["est", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "i2", "q"]
-#: Absolute tolerances of the oracle README.
+#: Our result fields -> the reference's columns (metafor's names).
+METAFOR_NAMES = {"estimate": "est", "ci_low": "ci_lb", "ci_high": "ci_ub", "pi_low": "pi_lb",
+                 "pi_high": "pi_ub", "tau2": "tau2", "i2": "i2", "q": "q"}
+GLMM_NAMES = {k: v for k, v in METAFOR_NAMES.items() if v not in ("i2", "q")}
+#: Absolute tolerances (``validation/README.md``).
 TOL_IV = 1e-6
 TOL_GLMM = 1e-3
 
 
 def run_case(events, totals) -> list[dict]:
-    """All oracle settings for one case, as rows of ``reference.csv``."""
+    """All reference settings for one case, as rows of ``reference.csv``."""
     rows = []
     for name, method in CROSSCHECK.items():
         row = dict.fromkeys(COLUMNS, np.nan)
         row.update(setting=name, k=len(events), err="")
         try:
-            r = pool_proportions(events, totals, method=method)
-            row.update(est=r.estimate, ci_lb=r.ci_low, ci_ub=r.ci_high, pi_lb=r.pi_low,
-                       pi_ub=r.pi_high, tau2=r.tau2)
-            if method.model == "iv":  # metafor's rma.glmm rows give no I² or Q
-                row.update(i2=r.i2, q=r.q)
+            result = pool_proportions(events, totals, method=method).to_dict()
+            # metafor's rma.glmm rows give no I² or Q
+            columns = METAFOR_NAMES if method.model == "iv" else GLMM_NAMES
+            row.update({ours: result[name] for name, ours in columns.items()})
         except (ArithmeticError, RuntimeError, ValueError) as error:
             row["err"] = " ".join(f"{type(error).__name__}: {error}".replace(",", " ").split())
         rows.append(row)
@@ -69,16 +92,12 @@ def _glmm_adjudicate(row, cases: pd.DataFrame) -> str:
       iterated to a tolerance; we saw it off by 2 % and, at large tau², by a factor of 60
       (lme4's own RX-based SE then agrees with ours).
     """
-    from scipy.special import logit
-
-    from .glmm import _Model
-
     frame = cases[cases["case"] == row["case"]]
     x, n = frame["events"].to_numpy(float), frame["total"].to_numpy(float)
     err_ref = str(row["err_ref"] or "").strip()
     if err_ref:
         return f"metafor refused ({err_ref}); our fit stands"
-    model = _Model(x, n, np.zeros(len(x), dtype=np.intp), 1, 7)
+    model = BinomialNormalModel(x, n, np.zeros(len(x), dtype=np.intp), 1, 7)
 
     def ll(est, tau2):
         return model.evaluate(np.array([logit(est)]), np.sqrt(max(tau2, 0.0)), False)[0]
@@ -95,8 +114,6 @@ def _glmm_adjudicate(row, cases: pd.DataFrame) -> str:
     same_fit = (abs(row["est_ours"] - row["est_ref"]) <= TOL_GLMM * scale
                 and abs(row["tau2_ours"] - row["tau2_ref"]) <= TOL_GLMM * max(1.0, row["tau2_ref"]) * scale)
     if same_fit:
-        from .glmm import fit_glmm
-
         se15 = float(fit_glmm(x, n, nagq=15, profile_ci=False).se[0])
         # our SE is known far better than the gap: refining the quadrature moves it by less
         # than a tenth of the difference from metafor's
@@ -136,7 +153,7 @@ def compare(ours: pd.DataFrame, reference: pd.DataFrame, tol_iv: float = TOL_IV,
     flat along a ridge in (mu, tau); lme4's deviance (its PIRLS modes are iterated to a
     tolerance) and ours differ by ~1e-4 in deviance, which moves that optimum by ~1e-3.
     Checked on such cases: three lme4 optimisers agree with each other, ours has the higher
-    likelihood under our quadrature and lme4's under its own. Up to tau² = 5 the oracle
+    likelihood under our quadrature and lme4's under its own. Up to tau² = 5 the
     README's absolute 1e-3 applies unchanged.
     """
     ref = reference.copy()
@@ -198,7 +215,7 @@ def _write(frame: pd.DataFrame, path) -> None:
 
 def main(argv=None) -> int:
     """Command-line entry point (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m analysis.crosscheck", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m analysis.engine.crosscheck", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("cases", help="CSV with columns case,events,total")
     parser.add_argument("-o", "--output", help="output CSV (default: standard output)")

@@ -1,4 +1,4 @@
-"""Hand results to the book: glue strings, figures and tables into MyST-NB."""
+"""Hand results to the book: glue strings, figures, tables and MyST text into MyST-NB."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import HTML
+from IPython.display import HTML, Markdown
+from myst_nb import glue
 
 
 def html_table(df: pd.DataFrame) -> HTML:
@@ -28,16 +29,12 @@ def html_table(df: pd.DataFrame) -> HTML:
 
 def glue_facts(facts: Mapping[str, object]) -> None:
     """Glue every value as text (``{glue:text}`key```), none displayed in the cell."""
-    from myst_nb import glue
-
     for key, value in facts.items():
         glue(key, str(value), display=False)
 
 
 def glue_figure(key: str, ax) -> None:
     """Glue the figure of ``ax`` (an Axes or Figure) under ``key`` and close it."""
-    from myst_nb import glue
-
     fig = ax if isinstance(ax, plt.Figure) else ax.figure
     glue(key, fig, display=False)
     plt.close(fig)
@@ -45,6 +42,9 @@ def glue_figure(key: str, ax) -> None:
 
 def glue_table(key: str, df: pd.DataFrame) -> None:
     """Glue a table as escaped HTML under ``key``."""
-    from myst_nb import glue
-
     glue(key, html_table(df), display=False)
+
+
+def glue_markdown(key: str, text: str) -> None:
+    """Glue MyST text under ``key`` (paste with ``{glue:md}`` and ``:format: myst``)."""
+    glue(key, Markdown(text), display=False)

@@ -3,7 +3,7 @@
 Every per-regimen pooled rate in ``data/published.csv`` (the 2026 paper's abstract and the
 2022 review) is set against ours, computed from the evidence that review had: the 2022
 review against our studies with ``review_version == "2022"``, the 2026 review against those
-of 2022 and 2026 (the data of release 1.0.0, :func:`analysis.releases.as_of`). Each row
+of 2022 and 2026 (the data of release 1.0.0, :func:`analysis.datapackage.views.as_of`). Each row
 gives our rate under the method the paper most likely used (``as_published``: Freeman-Tukey
 double arcsine with DerSimonian-Laird) and under our primary method, the difference, and
 its reason:
@@ -22,11 +22,9 @@ import math
 
 import pandas as pd
 
-from .dataset import Dataset
-from .formatting import fmt_interval, fmt_pct
-from .releases import as_of
+from ..datapackage import Dataset, as_of
 from .settings import PRIMARY
-from .synthesis import OUTCOMES, synthesise
+from .synthesis import synthesise
 
 #: Review -> (label, review versions of the evidence it had).
 REVIEWS = {
@@ -35,12 +33,6 @@ REVIEWS = {
 }
 #: Published figures are rounded to one decimal of a percent.
 ROUNDING = 0.05
-MISSING = "\u2014"
-
-
-def _pool(syntheses: dict, outcome: str, regimen: str):
-    syn = syntheses[outcome]
-    return syn.pools.get(regimen)
 
 
 def reproduction_frame(ds: Dataset) -> pd.DataFrame:
@@ -114,57 +106,3 @@ def _reason(r: dict) -> str:
     if n > target:
         return "more data"
     return "match" if abs(r["difference_pp"]) < ROUNDING else "method or data"
-
-
-def reproduction_table(ds: Dataset, frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """:func:`reproduction_frame` formatted for the book (text cells)."""
-    frame = reproduction_frame(ds) if frame is None else frame
-    rows = []
-    for r in frame.itertuples(index=False):
-        published = f"{r.published_pct:.1f}%"
-        if not pd.isna(r.published_ci_low_pct):
-            published += f" ({r.published_ci_low_pct:.1f}\u2013{r.published_ci_high_pct:.1f}%)"
-        trials = MISSING if pd.isna(r.published_trials) else str(int(r.published_trials))
-        if not r.figure_trials_stated and trials != MISSING:
-            trials = f"({trials})"
-        ours = MISSING if r.ours_k == 0 else (f"{r.ours_pct:.1f}% ({r.ours_events}/{r.ours_n}; "
-                                               f"k={r.ours_k})")
-        primary = MISSING if pd.isna(r.primary_pct) else (
-            f"{fmt_pct(r.primary_pct / 100)} "
-            f"({fmt_interval(r.primary_ci_low_pct / 100, r.primary_ci_high_pct / 100)})")
-        detail = r.reason
-        if r.reason in ("missing studies", "more data"):
-            detail += f": our {r.ours_n} vs the paper's {int(r.published_trials)} TTs"
-        elif r.reason == "no data" and trials != MISSING:
-            detail += f": none of the paper's {trials.strip('()')} TTs in our sources"
-        rows.append({
-            "Review": r.review_label, "Outcome": OUTCOMES.get(r.outcome, r.outcome),
-            "Regimen": r.regimen, "Published %": published, "Paper TTs": trials,
-            "Ours, as published": ours,
-            "Difference": MISSING if pd.isna(r.difference_pp) else (
-                "0.0 pp" if abs(r.difference_pp) < ROUNDING else f"{r.difference_pp:+.1f} pp"),
-            "Ours, primary (95% CI)": primary, "Reason": detail,
-        })
-    return pd.DataFrame(rows)
-
-
-def reproduction_facts(frame: pd.DataFrame) -> dict[str, str]:
-    """Counts of published figures by reason, for the chapter prose.
-
-    Keys: ``repro_n``, ``repro_n_match``, ``repro_n_missing`` (missing studies),
-    ``repro_n_more``, ``repro_n_method``, ``repro_n_nodata`` and ``repro_matched`` (the
-    matched figures listed).
-    """
-    counts = frame["reason"].value_counts()
-    matched = frame[frame["reason"] == "match"]
-    listed = ", ".join(f"{r.regimen} {OUTCOMES.get(r.outcome, r.outcome).lower()} "
-                       f"{r.published_pct:.1f}% of {r.ours_n}" for r in matched.itertuples())
-    return {
-        "repro_n": str(len(frame)),
-        "repro_n_match": str(counts.get("match", 0)),
-        "repro_n_missing": str(counts.get("missing studies", 0)),
-        "repro_n_more": str(counts.get("more data", 0)),
-        "repro_n_method": str(counts.get("method or data", 0)),
-        "repro_n_nodata": str(counts.get("no data", 0)),
-        "repro_matched": listed or "none",
-    }

@@ -19,28 +19,27 @@ Versioning rule (Metapsy-style semantic versions, :func:`classify_change`):
 A snapshot is computed from the data *as they stood at that release*. Release 1.0.0 (the
 evidence of the 2022 and 2026 reviews as rebuilt, search to 31 January 2024) predates this
 project's living searches, so it is derived from the current data package by keeping the
-studies whose ``review_version`` is not ``living`` (:func:`as_of`); every later release is
+studies whose ``review_version`` is not ``living``
+(:func:`analysis.datapackage.views.as_of`); every later release is
 computed from the data package of its day.
 
-Each snapshot carries an *evidence fingerprint* (:func:`evidence_sha256`): the SHA-256 of the
-six study-level tables in a canonical CSV form. Unlike :attr:`analysis.Dataset.sha256`
-(every file of ``data/``) it ignores the release files themselves, so writing a release does
-not change the fingerprint of the data it describes, and a filtered view such as 1.0.0's has
-one too.
+Each snapshot carries an *evidence fingerprint*
+(:func:`analysis.datapackage.views.evidence_sha256`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
 import re
 from pathlib import Path
 
 import pandas as pd
 
-from . import paths
-from .dataset import TABLES, Dataset
+from .. import paths
+from ..datapackage import Dataset, evidence_sha256
+from ..review.settings import PRIMARY
+from ..review.synthesis import results_table
 
 #: Columns of ``data/releases.csv``.
 RELEASE_COLUMNS = ("version", "date", "search_date", "review_version", "change",
@@ -91,61 +90,13 @@ def bump(version: str | None, change: str) -> str:
     return f"{major}.{minor}.{patch + 1}"
 
 
-# --------------------------------------------------------------------------- data views
-
-def evidence_sha256(ds: Dataset) -> str:
-    """SHA-256 of the six study-level tables in a canonical CSV form.
-
-    Rows are sorted by every column and written with pandas' default float formatting, so
-    the digest depends only on the table contents, not on file layout or on the release
-    files in ``data/``.
-    """
-    digest = hashlib.sha256()
-    for name in TABLES:
-        frame = getattr(ds, name)
-        frame = frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
-        digest.update(name.encode() + b"\0" + frame.to_csv(index=False).encode() + b"\0")
-    return digest.hexdigest()
-
-
-def as_of(ds: Dataset, review_versions) -> Dataset:
-    """The data package restricted to studies of the given ``review_version`` values.
-
-    Parameters
-    ----------
-    ds : Dataset
-        The current data package.
-    review_versions : iterable of str
-        ``studies.review_version`` values to keep (e.g. ``{"2022", "2026"}`` for release
-        1.0.0).
-
-    Returns
-    -------
-    Dataset
-        Studies, their arms and those arms' outcome rows; drugs, regimens and published
-        figures unchanged; ``sha256`` is the :func:`evidence_sha256` of the view.
-    """
-    keep = set(review_versions)
-    studies = ds.studies[ds.studies["review_version"].isin(keep)]
-    # A study superseded by a report outside the view is no longer superseded in it.
-    studies = studies.assign(overlaps_with=studies["overlaps_with"].where(
-        studies["overlaps_with"].isin(studies["study_id"]), ""))
-    arms = ds.arms[ds.arms["study_id"].isin(studies["study_id"])]
-    outcomes = ds.outcomes[ds.outcomes["arm_id"].isin(arms["arm_id"])]
-    view = dataclasses.replace(ds, studies=studies.reset_index(drop=True),
-                               arms=arms.reset_index(drop=True),
-                               outcomes=outcomes.reset_index(drop=True))
-    return dataclasses.replace(view, sha256=evidence_sha256(view))
-
+# --------------------------------------------------------------------------- snapshots
 
 def snapshot(ds: Dataset, methods=None) -> pd.DataFrame:
     """Every pooled result of ``ds`` as a snapshot table (see :data:`SNAPSHOT_COLUMNS`).
 
     ``data_version`` is the first 12 digits of :func:`evidence_sha256`.
     """
-    from .settings import PRIMARY
-    from .synthesis import results_table
-
     methods = methods or (PRIMARY, "as_published")
     fixed = dataclasses.replace(ds, sha256=evidence_sha256(ds))
     table = results_table(fixed, methods=tuple(methods))

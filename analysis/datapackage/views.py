@@ -1,0 +1,55 @@
+"""Views of the data package: the evidence of a past review version, and its fingerprint."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+from .load import TABLES, Dataset
+
+
+def evidence_sha256(ds: Dataset) -> str:
+    """SHA-256 of the six study-level tables in a canonical CSV form.
+
+    Rows are sorted by every column and written with pandas' default float formatting, so
+    the digest depends only on the table contents, not on file layout or on the release
+    files in ``data/``. Unlike :attr:`Dataset.sha256` (every file of ``data/``) it ignores
+    the release files, so writing a release does not change the fingerprint of the data it
+    describes, and a filtered view (:func:`as_of`) has one too.
+    """
+    digest = hashlib.sha256()
+    for name in TABLES:
+        frame = getattr(ds, name)
+        frame = frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
+        digest.update(name.encode() + b"\0" + frame.to_csv(index=False).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def as_of(ds: Dataset, review_versions) -> Dataset:
+    """The data package restricted to studies of the given ``review_version`` values.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The current data package.
+    review_versions : iterable of str
+        ``studies.review_version`` values to keep (e.g. ``{"2022", "2026"}`` for release
+        1.0.0).
+
+    Returns
+    -------
+    Dataset
+        Studies, their arms and those arms' outcome rows; drugs, regimens and published
+        figures unchanged; ``sha256`` is the :func:`evidence_sha256` of the view.
+    """
+    keep = set(review_versions)
+    studies = ds.studies[ds.studies["review_version"].isin(keep)]
+    # A study superseded by a report outside the view is no longer superseded in it.
+    studies = studies.assign(overlaps_with=studies["overlaps_with"].where(
+        studies["overlaps_with"].isin(studies["study_id"]), ""))
+    arms = ds.arms[ds.arms["study_id"].isin(studies["study_id"])]
+    outcomes = ds.outcomes[ds.outcomes["arm_id"].isin(arms["arm_id"])]
+    view = dataclasses.replace(ds, studies=studies.reset_index(drop=True),
+                               arms=arms.reset_index(drop=True),
+                               outcomes=outcomes.reset_index(drop=True))
+    return dataclasses.replace(view, sha256=evidence_sha256(view))

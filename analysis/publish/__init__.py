@@ -1,0 +1,2 @@
+"""What readers get: tables, figures, facts and glue for the book, cite blocks, releases and
+What's New, downloads and the bibliography. Nothing imports this layer."""

@@ -1,0 +1,226 @@
+"""Numbers and phrases for chapter prose, computed (never typed) and ready to glue."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..datapackage import Dataset
+from ..review.certainty import LEVELS, rule_thresholds
+from ..review.completeness import completeness_summary
+from ..review.robustness import INFLUENCE_THRESHOLD
+from ..review.settings import METHODS
+from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis, regimen_trials
+from .formatting import fmt_count, fmt_estimate_ci, fmt_pct, outcome_label
+
+#: Wording used when nothing can be said.
+NONE = "none"
+
+
+def outcome_facts(*syntheses: RegimenSynthesis) -> dict[str, str]:
+    """Facts about each outcome's synthesis, keyed ``<outcome>_<fact>``.
+
+    Keys: ``n_studies`` (studies contributing, mixed arms included), ``n_tts`` (trials in
+    single-regimen pools), ``n_regimens`` (regimens with data), ``n_pooled`` (regimens
+    with at least two studies), ``range`` (lowest to highest pooled rate with regimens),
+    ``any`` (any-combination pooled rate with CI), ``n_not_estimable``, ``method``.
+    """
+    facts = {}
+    for syn in syntheses:
+        facts.update(_one_outcome_facts(syn))
+    return facts
+
+
+def _one_outcome_facts(syn: RegimenSynthesis) -> dict[str, str]:
+    o = syn.outcome
+    pools = syn.pools
+    facts = {
+        "n_studies": fmt_count(syn.rows["study_id"].nunique()),
+        "n_tts": fmt_count(sum(p.n_total for p in pools.values())),
+        "n_regimens": fmt_count(len(pools)),
+        "n_pooled": fmt_count(sum(p.k >= 2 for p in pools.values())),
+        "n_not_estimable": fmt_count(len(syn.failures)),
+        "any": fmt_estimate_ci(syn.any_combination) if syn.any_combination else NONE,
+        "method": syn.method,
+    }
+    if pools:
+        low = min(pools, key=lambda r: pools[r].estimate)
+        high = max(pools, key=lambda r: pools[r].estimate)
+        facts["range"] = (f"from {fmt_pct(pools[low].estimate)} ({low}) "
+                          f"to {fmt_pct(pools[high].estimate)} ({high})")
+    else:
+        facts["range"] = "not estimable (no regimen has data)"
+    return {f"{o}_{key}": value for key, value in facts.items()}
+
+
+def dataset_facts(ds: Dataset) -> dict[str, str]:
+    """Facts about the data package: counts of studies, arms, regimens and trials.
+
+    Keys: ``n_studies``, ``n_studies_pooled`` (overlapping cohorts removed), ``n_arms``,
+    ``n_regimens``, ``n_tts`` (single-regimen arms), ``n_outcome_rows``,
+    ``n_outcomes_with_data`` (of the six), ``data_version``, and the 2026 paper's
+    ``paper_studies`` and ``paper_tts`` where ``published.csv`` states them.
+    """
+    trials = regimen_trials(ds)
+    studies = ds.studies
+    pub = ds.published[(ds.published["review"] == "anderson2026")
+                       & (ds.published["regimen"] == "any")]
+    paper_tts = pub["trials"].dropna()
+    paper_studies = pub["studies"].dropna()
+    analysed = ds.outcomes[ds.outcomes["analysed"]]
+    return {
+        "n_studies": fmt_count(len(studies)),
+        "n_studies_pooled": fmt_count(studies["overlaps_with"].eq("").sum()),
+        "n_arms": fmt_count((ds.arms["regimen"] != MIXED).sum()),
+        "n_mixed_arms": fmt_count((ds.arms["regimen"] == MIXED).sum()),
+        "n_regimens": fmt_count(len(trials)),
+        "n_tts": fmt_count(trials["trials"].sum()),
+        "n_outcome_rows": fmt_count(len(ds.outcomes)),
+        "n_outcomes_with_data": f"{analysed['outcome'].nunique()} of {len(OUTCOMES)}",
+        "data_version": ds.version,
+        "paper_studies": fmt_count(paper_studies.max()) if len(paper_studies) else NONE,
+        "paper_tts": fmt_count(paper_tts.max()) if len(paper_tts) else NONE,
+    }
+
+
+_TRANSFORMS = {"logit": "logit", "freeman-tukey": "Freeman-Tukey double arcsine",
+               "arcsine": "arcsine square root", "raw": "untransformed proportion"}
+_TAU2 = {"DL": "DerSimonian-Laird", "REML": "restricted maximum likelihood",
+         "PM": "Paule-Mandel", "ML": "maximum likelihood", "HE": "Hedges",
+         "SJ": "Sidik-Jonkman"}
+_CI = {"wald": "Wald (z) CI", "hk": "Hartung-Knapp CI (t, k-1 df)",
+       "hk-adhoc": "Hartung-Knapp CI never narrower than Wald"}
+
+
+def describe_method(method) -> str:
+    """Describe a :class:`analysis.results.Method` in words for the methods chapter."""
+    if method.model == "glmm":
+        core = ("binomial-normal generalised linear mixed model (random-intercept logistic "
+                "regression, maximum likelihood, adaptive Gauss-Hermite quadrature)")
+    else:
+        core = (f"inverse-variance random effects on the {_TRANSFORMS[method.transform]} scale, "
+                f"tau\u00b2 by {_TAU2[method.tau2]}")
+    return f"{core}, {_CI.get(method.ci, method.ci)}"
+
+
+def method_facts() -> dict[str, str]:
+    """``<key>_label`` describing each named method of :data:`analysis.review.settings.METHODS`."""
+    return {f"{key}_label": describe_method(method) for key, method in METHODS.items()}
+
+
+def completeness_facts(frame: pd.DataFrame) -> dict[str, str]:
+    """How much of the 2026 paper's evidence our sources recover, as text.
+
+    ``frame`` is :func:`analysis.review.completeness.completeness_frame`. Keys:
+    ``paper_regimens`` (regimens with a stated TT count in the paper), ``tts_recovered``
+    (TTs of our 2022 and 2026 studies, capped at the paper's count per regimen, over those
+    regimens), ``tts_paper_sum``, ``tts_recovered_pct``, ``regimens_complete`` (regimens
+    where we hold at least the paper's TTs, listed) and ``n_cells_missing`` (regimen x
+    outcome cells with no data, of ``n_cells``).
+    """
+    summary = completeness_summary(frame)
+    return {
+        "paper_regimens": fmt_count(summary["paper_regimens"]),
+        "tts_recovered": fmt_count(summary["tts_recovered"]),
+        "tts_paper_sum": fmt_count(summary["tts_paper_sum"]),
+        "tts_recovered_pct": (NONE if summary["tts_paper_sum"] == 0
+                              else fmt_pct(summary["share"])),
+        "regimens_complete": ", ".join(summary["regimens_complete"]) or NONE,
+        "n_cells_missing": fmt_count(summary["n_cells_missing"]),
+        "n_cells": fmt_count(summary["n_cells"]),
+    }
+
+
+def published_bounds_facts(ds: Dataset, review: str = "anderson2026") -> dict[str, str]:
+    """The published pooled rates that sit exactly at 0% or 100%, as a phrase.
+
+    Key ``published_at_bounds``, e.g. ``"UPA+VDZ adverse events 0.0% (2 TTs); ..."``:
+    evidence of a transformation that reaches the bounds (Freeman-Tukey) in ``review``.
+    """
+    pub = ds.published[(ds.published["review"] == review)
+                       & ds.published["outcome"].isin(list(OUTCOMES))
+                       & ds.published["estimate_pct"].isin([0.0, 100.0])]
+    phrases = [f"{r.regimen} {OUTCOMES[r.outcome].lower()} {r.estimate_pct:.1f}%"
+               + ("" if pd.isna(r.trials) else f" ({int(r.trials)} TTs)")
+               for r in pub.itertuples(index=False)]
+    return {"published_at_bounds": "; ".join(phrases) if phrases else NONE}
+
+
+def sensitivity_facts(summary: dict) -> dict[str, str]:
+    """:func:`analysis.review.sensitivity.sensitivity_summary` as text for the chapter."""
+    where = summary["max_spread_where"]
+    return {
+        "n_compared": fmt_count(summary["n_compared"]),
+        "max_spread": f"{100 * summary['max_spread']:.1f}" if where else "0",
+        "max_spread_where": (f"{outcome_label(where[0]).lower()}, {where[1]}" if where
+                             else "no regimen has two or more studies"),
+        "n_changed_grey": fmt_count(summary["n_changed_grey"]),
+        "n_total": fmt_count(summary["n_total"]),
+    }
+
+
+def robustness_facts(subgroups: pd.DataFrame, influence: pd.DataFrame,
+                     small: pd.DataFrame) -> dict[str, str]:
+    """Counts for the robustness chapter's prose (from the numeric tables of
+    :mod:`analysis.review.robustness`; p-values compared as numbers)."""
+    return {
+        "n_subgroup_tests": fmt_count(len(subgroups)),
+        "n_subgroup_significant": fmt_count(int(subgroups["significant"].sum())
+                                            if len(subgroups) else 0),
+        "n_loo_pools": fmt_count(len(influence)),
+        "n_influential": fmt_count(int(influence["influential"].sum()) if len(influence) else 0),
+        "influence_threshold_pp": f"{100 * INFLUENCE_THRESHOLD:.0f}",
+        "n_small_study_pools": fmt_count(len(small)),
+    }
+
+
+def rule_facts() -> dict[str, str]:
+    """The thresholds of the certainty rules as text (never typed in the chapter)."""
+    t = rule_thresholds()
+    return {
+        "rule_i2_serious": f"{t['i2_serious']:.0f}%",
+        "rule_i2_very_serious": f"{t['i2_very_serious']:.0f}%",
+        "rule_pi_width": f"{100 * t['pi_width']:.0f} percentage points",
+        "rule_events": f"{t['events']:,}",
+        "rule_ci_width": f"{100 * t['ci_width']:.0f} percentage points",
+        "rule_grey_share": f"{t['grey_share']:.0%}",
+        "rule_min_k_pb": str(t["min_k_pb"]),
+    }
+
+
+def grade_facts(frame: pd.DataFrame) -> dict[str, str]:
+    """Counts of results per certainty level, from
+    :func:`analysis.review.certainty.certainty_frame`.
+
+    Keys: ``grade_n``, ``grade_n_high``, ``grade_n_moderate``, ``grade_n_low``,
+    ``grade_n_very_low``, ``grade_n_overrides`` (results with at least one override).
+    """
+    counts = frame["certainty"].value_counts() if len(frame) else pd.Series(dtype=int)
+    facts = {"grade_n": fmt_count(len(frame))}
+    for label in LEVELS.values():
+        facts[f"grade_n_{label.lower().replace(' ', '_')}"] = fmt_count(counts.get(label, 0))
+    flags = [c for c in frame.columns if c.endswith("_override")]
+    overridden = frame[flags].any(axis=1).sum() if len(frame) else 0
+    facts["grade_n_overrides"] = fmt_count(int(overridden))
+    return facts
+
+
+def reproduction_facts(frame: pd.DataFrame) -> dict[str, str]:
+    """Counts of published figures by reason, for the chapter prose.
+
+    Keys: ``repro_n``, ``repro_n_match``, ``repro_n_missing`` (missing studies),
+    ``repro_n_more``, ``repro_n_method``, ``repro_n_nodata`` and ``repro_matched`` (the
+    matched figures listed).
+    """
+    counts = frame["reason"].value_counts()
+    matched = frame[frame["reason"] == "match"]
+    listed = ", ".join(f"{r.regimen} {outcome_label(r.outcome).lower()} "
+                       f"{r.published_pct:.1f}% of {r.ours_n}" for r in matched.itertuples())
+    return {
+        "repro_n": str(len(frame)),
+        "repro_n_match": str(counts.get("match", 0)),
+        "repro_n_missing": str(counts.get("missing studies", 0)),
+        "repro_n_more": str(counts.get("more data", 0)),
+        "repro_n_method": str(counts.get("method or data", 0)),
+        "repro_n_nodata": str(counts.get("no data", 0)),
+        "repro_matched": listed or "none",
+    }

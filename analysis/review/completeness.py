@@ -1,0 +1,103 @@
+"""How much of the 2026 paper's evidence our data hold, per regimen and outcome (numbers)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..datapackage import Dataset, as_of
+from .synthesis import MIXED, OUTCOMES, outcome_rows, regimen_trials
+
+#: Review versions whose studies are compared with the 2026 paper.
+REVIEW_VERSIONS = ("2022", "2026")
+
+
+def published_trials(ds: Dataset, review: str = "anderson2026") -> pd.Series:
+    """Therapeutic trials per regimen stated by a published review (regimen -> TTs).
+
+    A regimen's ``trials`` row is used where the review states one, else the largest
+    ``trials`` figure of that regimen's outcome rows.
+    """
+    pub = ds.published[(ds.published["review"] == review) & (ds.published["regimen"] != "any")]
+    pub = pub.dropna(subset=["trials"])
+    stated = pub[pub["outcome"] == "trials"].set_index("regimen")["trials"]
+    largest = pub.groupby("regimen")["trials"].max()
+    return stated.combine_first(largest).astype("Int64")
+
+
+def completeness_frame(ds: Dataset) -> pd.DataFrame:
+    """Per regimen: what our data hold against the 2026 paper, and per outcome (numbers).
+
+    The comparison with the paper is like for like: the studies of the 2022 and 2026
+    reviews (``review_version`` 2022 or 2026) against the paper's therapeutic-trial counts;
+    the living update's studies are counted separately.
+
+    Returns
+    -------
+    DataFrame
+        ``regimen, studies`` (all, overlaps removed), ``tts_review`` (TTs of the 2022+2026
+        studies), ``tts_paper`` (the paper's count, ``<NA>`` where not stated),
+        ``tts_missing`` (paper minus ours, floored at 0; ``<NA>`` where not stated),
+        ``tts_now`` (all studies) and, per outcome, ``<outcome>_k`` and ``<outcome>_n``
+        (studies and TTs with data in all studies; 0 where none).
+    """
+    now = regimen_trials(ds).set_index("regimen")
+    review = regimen_trials(as_of(ds, REVIEW_VERSIONS)).set_index("regimen")
+    paper = published_trials(ds)
+    regimens = sorted(set(now.index) | set(review.index) | set(paper.index))
+    per_outcome = {}
+    for outcome in OUTCOMES:
+        rows = outcome_rows(ds, outcome)
+        rows = rows[rows["regimen"] != MIXED]
+        per_outcome[outcome] = rows.groupby("regimen").agg(
+            k=("study_id", "nunique"), n=("total", "sum"))
+
+    def trials(table, regimen):
+        return int(table.at[regimen, "trials"]) if regimen in table.index else 0
+
+    records = []
+    for regimen in regimens:
+        target = paper.get(regimen, pd.NA)
+        record = {
+            "regimen": regimen,
+            "studies": int(now.at[regimen, "studies"]) if regimen in now.index else 0,
+            "tts_review": trials(review, regimen),
+            "tts_paper": target,
+            "tts_missing": (pd.NA if pd.isna(target)
+                            else max(int(target) - trials(review, regimen), 0)),
+            "tts_now": trials(now, regimen),
+        }
+        for outcome, table in per_outcome.items():
+            have = regimen in table.index
+            record[f"{outcome}_k"] = int(table.loc[regimen, "k"]) if have else 0
+            record[f"{outcome}_n"] = int(table.loc[regimen, "n"]) if have else 0
+        records.append(record)
+    frame = pd.DataFrame(records)
+    for column in ("tts_paper", "tts_missing"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def completeness_summary(frame: pd.DataFrame) -> dict:
+    """How much of the paper's stated evidence the 2022+2026 studies recover (numbers).
+
+    Returns
+    -------
+    dict
+        ``paper_regimens`` (regimens with a stated count), ``tts_recovered`` (ours, capped
+        at the paper's count per regimen), ``tts_paper_sum``, ``share`` (NaN if nothing is
+        stated), ``regimens_complete`` (list), ``n_cells_missing`` (regimen x outcome cells
+        with no data) and ``n_cells``.
+    """
+    stated = frame[frame["tts_paper"].notna()]
+    paper = stated["tts_paper"].astype(int)
+    recovered = stated["tts_review"].clip(upper=paper)
+    counts = frame[[f"{o}_k" for o in OUTCOMES]]
+    return {
+        "paper_regimens": len(stated),
+        "tts_recovered": int(recovered.sum()),
+        "tts_paper_sum": int(paper.sum()),
+        "share": recovered.sum() / paper.sum() if paper.sum() else float("nan"),
+        "regimens_complete": stated.loc[stated["tts_review"] >= paper, "regimen"].tolist(),
+        "n_cells_missing": int((counts == 0).to_numpy().sum()),
+        "n_cells": int(counts.size),
+    }

@@ -1,0 +1,105 @@
+"""PRISMA 2020 flow diagrams from the counts in ``data/prisma.csv``.
+
+``prisma.csv`` has one row per review version x stage (x exclusion reason):
+``review_version, stage, count, reason, source, locator, notes``. A count is either stated
+by a source (``source`` a DOI/URL, ``locator`` where) or, for this project's own updates,
+computed from ``data/studies.csv`` at build time: ``source`` is ``data/studies.csv``, the
+count cell is empty and ``locator`` is a filter such as ``review_version=living;
+overlaps_with=`` (conditions joined by ``;``, alternatives by ``|``, ``column!=value`` for
+"not equal", an empty value for an empty cell). A stage with no row, or with an empty count
+and another source, was not reported: the diagram says so and nothing is guessed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .. import paths
+
+#: Stages of the PRISMA 2020 flow (updated-review template), in order, with box wording.
+STAGES = {
+    "previous_studies": "Studies included in previous version of review",
+    "identified": "Records identified from databases and registers",
+    "duplicates_removed": "Records removed before screening (duplicates)",
+    "screened": "Records screened",
+    "excluded_screening": "Records excluded",
+    "full_text_assessed": "Reports assessed for eligibility",
+    "excluded_full_text": "Reports excluded",
+    "new_studies": "New studies included in review",
+    "new_reports": "Reports of new included studies",
+    "included_studies": "Total studies included in review",
+}
+#: Source value of counts computed from the studies table.
+DERIVED_SOURCE = "data/studies.csv"
+
+
+def read_prisma(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """``prisma.csv`` with ``count`` as nullable integers.
+
+    Raises
+    ------
+    ValueError
+        On an unknown stage, a derived row with a count typed in, or a stated count without
+        a source.
+    """
+    path = Path(data_dir or paths.DATA) / "prisma.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    unknown = set(table["stage"]) - set(STAGES)
+    if unknown:
+        raise ValueError(f"{path}: unknown stage(s) {sorted(unknown)}")
+    derived = table["source"] == DERIVED_SOURCE
+    if (derived & table["count"].ne("")).any():
+        raise ValueError(f"{path}: a count derived from {DERIVED_SOURCE} must be left empty")
+    if (~derived & table["count"].ne("") & table["source"].eq("")).any():
+        raise ValueError(f"{path}: every stated count needs a source")
+    table["count"] = pd.to_numeric(table["count"].replace("", None)).astype("Int64")
+    return table
+
+
+def count_matching(studies: pd.DataFrame, rule: str) -> int:
+    """Number of rows of ``studies`` matching a ``locator`` filter (see module docstring)."""
+    mask = pd.Series(True, index=studies.index)
+    for condition in filter(None, (c.strip() for c in rule.split(";"))):
+        negate = "!=" in condition
+        column, value = condition.split("!=" if negate else "=", 1)
+        column = column.strip()
+        if column not in studies:
+            raise ValueError(f"unknown column {column!r} in PRISMA rule {rule!r}")
+        hit = studies[column].fillna("").astype(str).str.strip().isin(value.split("|"))
+        mask &= ~hit if negate else hit
+    return int(mask.sum())
+
+
+def prisma_counts(table: pd.DataFrame, review_version: str,
+                  studies: pd.DataFrame | None = None) -> dict:
+    """Counts of one review version, derived ones computed from ``studies``.
+
+    Returns
+    -------
+    dict
+        Stage -> int or ``None`` (not reported) for every stage of :data:`STAGES` except
+        ``excluded_full_text``, plus ``"reasons"``: list of ``(reason, count or None)`` for
+        full-text exclusions and ``"updated"``: whether the version updates a previous one
+        (it has a ``previous_studies`` row).
+    """
+    rows = table[table["review_version"] == review_version]
+    if rows.empty:
+        raise ValueError(f"no PRISMA counts for review version {review_version!r}")
+    counts: dict = {stage: None for stage in STAGES if stage != "excluded_full_text"}
+    reasons = []
+    for row in rows.itertuples(index=False):
+        if row.source == DERIVED_SOURCE:
+            if studies is None:
+                raise ValueError("derived PRISMA counts need the studies table")
+            value = count_matching(studies, row.locator)
+        else:
+            value = None if pd.isna(row.count) else int(row.count)
+        if row.stage == "excluded_full_text":
+            reasons.append((row.reason or "reason not stated", value))
+        else:
+            counts[row.stage] = value
+    counts["reasons"] = reasons
+    counts["updated"] = bool((rows["stage"] == "previous_studies").any())
+    return counts

@@ -1,0 +1,68 @@
+"""Sensitivity of every pooled estimate to the method and to grey literature."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..datapackage import Dataset
+from .settings import METHODS, PRIMARY
+from .synthesis import GREY_LITERATURE, OUTCOMES, results_table
+
+#: Methods compared in the book, in display order.
+COMPARED = (PRIMARY, "logit_reml_hk", "arcsine_dl", "as_published")
+#: Name of the sensitivity analysis without conference abstracts and preprints.
+PEER_REVIEWED = f"{PRIMARY}_peer_reviewed"
+
+
+def method_comparison(ds: Dataset, methods=COMPARED) -> pd.DataFrame:
+    """Every regimen x outcome pooled by each method, plus primary on peer-reviewed reports.
+
+    Returns
+    -------
+    DataFrame
+        The rows of :func:`analysis.review.synthesis.results_table` for ``methods`` and for
+        the primary method without conference abstracts and preprints (method
+        ``primary_peer_reviewed``), with a ``method_label`` column.
+    """
+    table = pd.concat([
+        results_table(ds, methods),
+        results_table(ds, (PRIMARY,), exclude_publication_types=GREY_LITERATURE,
+                      suffix="_peer_reviewed"),
+    ], ignore_index=True)
+    labels = {key: METHODS[key].label for key in methods}
+    labels[PEER_REVIEWED] = f"{METHODS[PRIMARY].label}, peer-reviewed reports only"
+    order = {o: i for i, o in enumerate(OUTCOMES)}
+    table = table.assign(method_label=table["method"].map(labels),
+                         _o=table["outcome"].map(order), _any=table["regimen"].eq("any"))
+    return (table.sort_values(["_o", "_any", "regimen"], kind="stable")
+            .drop(columns=["_o", "_any"]).reset_index(drop=True))
+
+
+def sensitivity_summary(comparison: pd.DataFrame) -> dict:
+    """How much the estimates move between methods and without grey literature (numbers).
+
+    Returns
+    -------
+    dict
+        ``n_compared`` (regimen x outcome estimates with k >= 2, ``any`` excluded),
+        ``max_spread`` (largest range of point estimates across the compared methods, 0-1
+        scale; NaN when nothing is compared), ``max_spread_where`` ((outcome, regimen) or
+        None), ``n_changed_grey`` (estimates whose primary value or k changes without grey
+        literature, or that disappear) and ``n_total``.
+    """
+    main = comparison[comparison["method"] != PEER_REVIEWED]
+    pooled = main[(main["k"] >= 2) & (main["regimen"] != "any")]
+    spread = pooled.groupby(["outcome", "regimen"])["estimate"].agg(lambda e: e.max() - e.min())
+    primary = comparison[comparison["method"] == PRIMARY].set_index(["outcome", "regimen"])
+    grey = comparison[comparison["method"] == PEER_REVIEWED].set_index(["outcome", "regimen"])
+    joined = primary[["estimate", "k"]].join(grey[["estimate", "k"]], rsuffix="_peer")
+    changed = (joined["k_peer"].isna() | (joined["k"] != joined["k_peer"])
+               | ~np.isclose(joined["estimate"], joined["estimate_peer"]))
+    return {
+        "n_compared": len(spread),
+        "max_spread": float(spread.max()) if len(spread) else float("nan"),
+        "max_spread_where": spread.idxmax() if len(spread) else None,
+        "n_changed_grey": int(changed.sum()),
+        "n_total": len(joined),
+    }

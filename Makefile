@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install validate book serve test test-fast crosscheck bench clean
+.PHONY: help install validate book serve test test-fast lint crosscheck bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -32,6 +32,11 @@ test: $(STAMP)  ## Run every test, including the full book build
 
 test-fast: $(STAMP)  ## Run the fast tests only (no book build, no R)
 	$(PY) -m pytest -m "not slow"
+
+lint: $(STAMP)  ## ruff check + ruff format --check + import-linter contracts
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 crosscheck: $(STAMP)  ## Compare the engine with live R metafor on fresh random cases
 	bash scripts/crosscheck.sh

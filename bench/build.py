@@ -33,16 +33,19 @@ def _timed(cmd: list[str]) -> float:
     result = subprocess.run(cmd, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if result.returncode:
-        sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{result.stdout[-3000:]}"
-                 f"\n{result.stderr[-3000:]}")
+        sys.exit(
+            f"benchmark command failed: {' '.join(cmd)}\n{result.stdout[-3000:]}"
+            f"\n{result.stderr[-3000:]}"
+        )
     return elapsed
 
 
 def _edit_count(root: Path) -> None:
     path = root / "data" / "outcomes.csv"
     outcomes = pd.read_csv(path, dtype=str, keep_default_na=False)
-    outcomes.at[0, "events"] = str(int(outcomes.at[0, "events"]) ^ 1
-                                   if int(outcomes.at[0, "total"]) > 1 else 0)
+    outcomes.at[0, "events"] = str(
+        int(outcomes.at[0, "events"]) ^ 1 if int(outcomes.at[0, "total"]) > 1 else 0
+    )
     outcomes.to_csv(path, index=False)
 
 
@@ -60,8 +63,12 @@ def _bare_book(dest: Path) -> Path:
 
 def main() -> None:
     """Run both benchmarks and print the table."""
-    jb = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; "
-          "sys.exit(main())", "build"]
+    jb = [
+        sys.executable,
+        "-c",
+        "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
+        "build",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         repo = copy_inputs(ROOT, Path(tmp) / "ours")
         ours_cmd = [sys.executable, str(repo / "scripts" / "build_book.py"), "--root", str(repo)]

@@ -37,17 +37,18 @@ from analysis.engine.pooling import pool_proportions  # noqa: E402
 from analysis.review.settings import METHODS  # noqa: E402
 
 R_METHODS = {
-    "primary": 'g <- rma.glmm(measure="PLO", xi=x, ni=n, test="t"); predict(g, transf=transf.ilogit)',
+    "primary": 'g <- rma.glmm(measure="PLO", xi=x, ni=n, test="t"); '
+    "predict(g, transf=transf.ilogit)",
     "as_published": 'm <- rma(measure="PFT", xi=x, ni=n, method="DL"); '
-                    'predict(m, transf=transf.ipft.hm, targs=list(ni=n)); confint(m)',
+    "predict(m, transf=transf.ipft.hm, targs=list(ni=n)); confint(m)",
     "logit_reml_hk": 'm <- rma(measure="PLO", xi=x, ni=n, method="REML", test="adhoc"); '
-                     'predict(m, transf=transf.ilogit); confint(m)',
+    "predict(m, transf=transf.ilogit); confint(m)",
     "logit_pm": 'm <- rma(measure="PLO", xi=x, ni=n, method="PM", test="adhoc"); '
-                'predict(m, transf=transf.ilogit); confint(m)',
+    "predict(m, transf=transf.ilogit); confint(m)",
     "logit_dl": 'm <- rma(measure="PLO", xi=x, ni=n, method="DL", test="adhoc"); '
-                'predict(m, transf=transf.ilogit); confint(m)',
+    "predict(m, transf=transf.ilogit); confint(m)",
     "arcsine_dl": 'm <- rma(measure="PAS", xi=x, ni=n, method="DL"); '
-                  'predict(m, transf=transf.iarcsin); confint(m)',
+    "predict(m, transf=transf.iarcsin); confint(m)",
     "glmm": 'g <- rma.glmm(measure="PLO", xi=x, ni=n); predict(g, transf=transf.ilogit)',
 }
 
@@ -76,9 +77,12 @@ def load_groups() -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
         out = pd.read_csv(ROOT / "data" / "outcomes.csv")
         arms = pd.read_csv(ROOT / "data" / "arms.csv")
         rows = out[out["analysed"].astype(str).str.lower() == "true"].merge(
-            arms[["arm_id", "regimen"]], on="arm_id", how="inner")
-        groups = [(f["events"].to_numpy(int), f["total"].to_numpy(int))
-                  for _, f in rows.groupby(["regimen", "outcome"])]
+            arms[["arm_id", "regimen"]], on="arm_id", how="inner"
+        )
+        groups = [
+            (f["events"].to_numpy(int), f["total"].to_numpy(int))
+            for _, f in rows.groupby(["regimen", "outcome"])
+        ]
         if groups:
             return groups, f"data/: {len(groups)} regimen x outcome groups, {len(rows)} arms"
     except (OSError, KeyError, ValueError):
@@ -113,9 +117,13 @@ def time_metafor(groups) -> dict[str, float] | None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "groups.csv"
-        pd.DataFrame([{"group": i, "events": e, "total": t}
-                      for i, (x, n) in enumerate(groups) for e, t in zip(x, n)]).to_csv(
-            data, index=False)
+        pd.DataFrame(
+            [
+                {"group": i, "events": e, "total": t}
+                for i, (x, n) in enumerate(groups)
+                for e, t in zip(x, n, strict=True)
+            ]
+        ).to_csv(data, index=False)
         script = Path(tmp) / "bench.R"
         body = ", ".join(f'"{k}" = function(x, n) {{ {v} }}' for k, v in R_METHODS.items())
         script.write_text(R_SCRIPT % body)
@@ -132,28 +140,41 @@ def time_metafor(groups) -> dict[str, float] | None:
 
 def main() -> int:
     groups, source = load_groups()
-    print(f"Pools: {source}; k per pool {min(len(x) for x, _ in groups)}-"
-          f"{max(len(x) for x, _ in groups)}; {len(METHODS)} methods")
+    print(
+        f"Pools: {source}; k per pool {min(len(x) for x, _ in groups)}-"
+        f"{max(len(x) for x, _ in groups)}; {len(METHODS)} methods"
+    )
     pool_proportions([3, 6, 10, 1], [11, 17, 21, 6])  # warm-up (imports, first calls)
     ours = time_ours(groups)
     theirs = time_metafor(groups)
     rows = []
     for key in METHODS:
         r = theirs.get(key, np.nan) if theirs else np.nan
-        rows.append({"method": key, "ours_s": ours[key], "metafor_s": r,
-                     "speed-up": r / ours[key] if theirs else np.nan})
+        rows.append(
+            {
+                "method": key,
+                "ours_s": ours[key],
+                "metafor_s": r,
+                "speed-up": r / ours[key] if theirs else np.nan,
+            }
+        )
     table = pd.DataFrame(rows)
     total_ours, total_r = table["ours_s"].sum(), table["metafor_s"].sum()
-    table.loc[len(table)] = {"method": "TOTAL", "ours_s": total_ours, "metafor_s": total_r,
-                             "speed-up": total_r / total_ours if theirs else np.nan}
+    table.loc[len(table)] = {
+        "method": "TOTAL",
+        "ours_s": total_ours,
+        "metafor_s": total_r,
+        "speed-up": total_r / total_ours if theirs else np.nan,
+    }
     with pd.option_context("display.float_format", "{:.4f}".format):
         print(table.to_string(index=False))
     if theirs is None:
         print("metafor: not timed (Rscript or metafor missing)")
     else:
         verdict = "meets" if total_r / total_ours >= 5 else "MISSES"
-        print(f"Engine is {total_r / total_ours:.1f}x faster than metafor "
-              f"({verdict} the 5x target)")
+        print(
+            f"Engine is {total_r / total_ours:.1f}x faster than metafor ({verdict} the 5x target)"
+        )
 
     rng = np.random.default_rng(10_000)
     n = rng.integers(20, 500, 10_000)
@@ -163,8 +184,10 @@ def main() -> int:
         t0 = time.perf_counter()
         r = pool_proportions(x, n, method=key)
         dt = time.perf_counter() - t0
-        print(f"  {key:14s} {dt:7.3f} s  estimate {r.estimate:.4f}"
-              f"{'  (fallback)' if r.fallback else ''}")
+        print(
+            f"  {key:14s} {dt:7.3f} s  estimate {r.estimate:.4f}"
+            f"{'  (fallback)' if r.fallback else ''}"
+        )
     return 0
 
 

@@ -45,8 +45,15 @@ JUPYTER_BOOK = "import sys; from jupyter_book.cli.main import main; sys.exit(mai
 
 
 #: What a build reads from the repository; everything else is output or tooling.
-INPUTS = ("analysis", "book", "data", "scripts", "pyproject.toml", "requirements.txt",
-          "CITATION.cff")
+INPUTS = (
+    "analysis",
+    "book",
+    "data",
+    "scripts",
+    "pyproject.toml",
+    "requirements.txt",
+    "CITATION.cff",
+)
 _NOT_INPUTS = ("_build", "__pycache__", "*.ipynb", ".jupyter_cache")
 
 
@@ -76,7 +83,8 @@ def _hash_files(root: Path, files: list[Path]) -> str:
 def _files(folder: Path, pattern: str = "*") -> list[Path]:
     skip = {"__pycache__", "_build", ".ipynb_checkpoints", ".jupyter_cache"}
     return [
-        p for p in folder.rglob(pattern)
+        p
+        for p in folder.rglob(pattern)
         if p.is_file() and not skip.intersection(p.relative_to(folder).parts)
     ]
 
@@ -86,10 +94,13 @@ def fingerprint(root: Path) -> dict:
     book = root / "book"
     chapters = _files(book, "*.md")
     config = [p for p in _files(book) if p.suffix != ".md"] + [
-        p for p in (root / "CITATION.cff",) if p.exists()]
-    code = _files(root / "analysis", "*.py") + _files(root / "scripts", "*.py") + [
-        p for p in (root / "requirements.txt", root / "pyproject.toml") if p.exists()
+        p for p in (root / "CITATION.cff",) if p.exists()
     ]
+    code = (
+        _files(root / "analysis", "*.py")
+        + _files(root / "scripts", "*.py")
+        + [p for p in (root / "requirements.txt", root / "pyproject.toml") if p.exists()]
+    )
     return {
         "data": _hash_files(root, _files(root / "data")),
         "code": _hash_files(root, code),
@@ -119,8 +130,10 @@ def build(root: Path, force: bool = False) -> int:
     root = root.resolve()
     build_dir = root / "book" / "_build"
     work, site = build_dir / "work", build_dir / "html"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(root), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    )
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     started = time.perf_counter()
 
@@ -140,8 +153,18 @@ def build(root: Path, force: bool = False) -> int:
         shutil.rmtree(work)
     stamp.unlink(missing_ok=True)  # a failed build must not look up to date next time
 
-    cmd = [sys.executable, "-c", JUPYTER_BOOK, "build", str(root / "book"),
-           "--path-output", str(work), "-W", "-n", "--keep-going"]
+    cmd = [
+        sys.executable,
+        "-c",
+        JUPYTER_BOOK,
+        "build",
+        str(root / "book"),
+        "--path-output",
+        str(work),
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
     if mode == "clean":
         cmd.append("--all")
     if _run(cmd, env):
@@ -172,8 +195,12 @@ def build(root: Path, force: bool = False) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
-                        help="repository root (default: this script's repository)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent,
+        help="repository root (default: this script's repository)",
+    )
     parser.add_argument("--force", action="store_true", help="clean build even if up to date")
     args = parser.parse_args(argv)
     return build(args.root, force=args.force)

@@ -4,23 +4,19 @@
 #   bash scripts/crosscheck.sh [SEED] [COUNT]
 #
 # Installs Debian's r-base-core, r-cran-metafor and r-cran-lme4 when Rscript or the packages
-# are missing (needs root, as in CI), writes COUNT random cases (default 40) plus the fixed edge
-# cases with ../shared/oracle/make_cases.py and a random SEED (printed; pass it to replay),
-# runs ../shared/oracle/reference.R and `python -m analysis.engine.crosscheck --compare`, and exits
-# non-zero with a readable diff when any number disagrees beyond the oracle tolerances
-# (1e-6 inverse-variance, 1e-3 GLMM).
+# are missing (needs root, as in CI), writes COUNT random cases (default 40) plus the fixed
+# edge cases with validation/make_cases.py and a random SEED (printed; pass it to replay),
+# runs validation/reference.R and `python -m analysis.engine.crosscheck --compare`, and exits
+# non-zero with a readable diff when any number disagrees beyond the tolerances of
+# validation/README.md (1e-6 inverse-variance, 1e-3 GLMM).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ORACLE="${ORACLE:-$ROOT/../shared/oracle}"
+VALIDATION="$ROOT/validation"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 [ -x "$PYTHON" ] || PYTHON=python3
 SEED="${1:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}"
 COUNT="${2:-40}"
-
-for f in make_cases.py reference.R; do
-  [ -f "$ORACLE/$f" ] || { echo "crosscheck: $ORACLE/$f not found (set ORACLE=...)" >&2; exit 2; }
-done
 
 have_r() {
   command -v Rscript >/dev/null 2>&1 &&
@@ -37,9 +33,9 @@ fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 echo "crosscheck: seed $SEED, $COUNT random cases (replay: bash scripts/crosscheck.sh $SEED $COUNT)"
-"$PYTHON" "$ORACLE/make_cases.py" "$SEED" "$COUNT" > "$WORK/cases.csv"
+"$PYTHON" "$VALIDATION/make_cases.py" "$SEED" "$COUNT" > "$WORK/cases.csv"
 echo "crosscheck: $(Rscript -e 'cat(as.character(packageVersion("metafor")))' 2>/dev/null) metafor," \
   "$(($(wc -l < "$WORK/cases.csv") - 1)) studies"
-Rscript "$ORACLE/reference.R" "$WORK/cases.csv" > "$WORK/reference.csv"
+Rscript "$VALIDATION/reference.R" "$WORK/cases.csv" > "$WORK/reference.csv"
 cd "$ROOT"
 "$PYTHON" -m analysis.engine.crosscheck "$WORK/cases.csv" -o "$WORK/ours.csv" --compare "$WORK/reference.csv"

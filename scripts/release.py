@@ -1,4 +1,4 @@
-"""Make a release of the living review: snapshot every pooled result and record what changed.
+r"""Make a release of the living review: snapshot every pooled result and record what changed.
 
 Usage::
 
@@ -36,16 +36,25 @@ def plan_release(ds, *, search_date: str, data_dir: Path) -> dict:
     history = releases.read_releases(data_dir)
     new_results, new_studies = releases.snapshot(ds), releases.study_list(ds)
     if history.empty:
-        return {"version": "1.0.0", "change": "major", "auto": (
-            f"First release: {len(new_studies)} studies, "
-            f"{(new_results['method'] == PRIMARY).sum()} pooled estimates ({PRIMARY} method).")}
+        return {
+            "version": "1.0.0",
+            "change": "major",
+            "auto": (
+                f"First release: {len(new_studies)} studies, "
+                f"{(new_results['method'] == PRIMARY).sum()} pooled estimates ({PRIMARY} method)."
+            ),
+        }
     last = history.iloc[-1]
     old_results, old_studies = releases.read_snapshot(last["version"], data_dir)
     diff = releases.diff_results(old_results, new_results)
     added, removed = releases.diff_studies(old_studies, new_studies)
-    change = releases.classify_change(previous_search_date=last["search_date"],
-                                      search_date=search_date, results_diff=diff,
-                                      studies_added=added, studies_removed=removed)
+    change = releases.classify_change(
+        previous_search_date=last["search_date"],
+        search_date=search_date,
+        results_diff=diff,
+        studies_added=added,
+        studies_removed=removed,
+    )
     auto = releases.summarise_diff(diff, added, removed, method=PRIMARY)
     if added:
         auto += " Added: " + ", ".join(added) + "."
@@ -58,8 +67,7 @@ def update_citation_cff(path: Path, version: str, date: str) -> None:
     """Set ``version`` and ``date-released`` in ``CITATION.cff`` (other lines untouched)."""
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"^version: .*$", f"version: {version}", text, count=1, flags=re.M)
-    text = re.sub(r"^date-released: .*$", f'date-released: "{date}"', text, count=1,
-                  flags=re.M)
+    text = re.sub(r"^date-released: .*$", f'date-released: "{date}"', text, count=1, flags=re.M)
     path.write_text(text, encoding="utf-8")
 
 
@@ -67,12 +75,16 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--search-date", required=True, help="date the search ran to (ISO)")
-    parser.add_argument("--review-version", required=True,
-                        help="review the release belongs to (2022, 2026, living)")
+    parser.add_argument(
+        "--review-version", required=True, help="review the release belongs to (2022, 2026, living)"
+    )
     parser.add_argument("--date", default=dt.date.today().isoformat(), help="release date")
     parser.add_argument("--summary", default="", help="what changed, in words")
-    parser.add_argument("--as-of", default="", help="keep only studies of these "
-                        "review_version values (comma-separated)")
+    parser.add_argument(
+        "--as-of",
+        default="",
+        help="keep only studies of these review_version values (comma-separated)",
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help="repository root")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     args = parser.parse_args(argv)
@@ -86,9 +98,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"release {plan['version']} ({plan['change'].upper()}): {summary}")
     if args.dry_run:
         return 0
-    releases.write_release(ds, version=plan["version"], date=args.date,
-                           search_date=args.search_date, review_version=args.review_version,
-                           change=plan["change"], summary=summary, data_dir=data_dir)
+    releases.write_release(
+        ds,
+        version=plan["version"],
+        date=args.date,
+        search_date=args.search_date,
+        review_version=args.review_version,
+        change=plan["change"],
+        summary=summary,
+        data_dir=data_dir,
+    )
     update_citation_cff(args.root / "CITATION.cff", plan["version"], args.date)
     print(f"wrote data/releases.csv, data/snapshots/{plan['version']}*.csv, CITATION.cff")
     return 0

@@ -22,8 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.check:
         ok = bib.bib_in_sync()
-        print("references.bib in sync" if ok else "references.bib OUT OF SYNC: run "
-              "python scripts/update_bib.py", file=sys.stdout if ok else sys.stderr)
+        print(
+            "references.bib in sync"
+            if ok
+            else "references.bib OUT OF SYNC: run python scripts/update_bib.py",
+            file=sys.stdout if ok else sys.stderr,
+        )
         return 0 if ok else 1
     print(f"wrote {bib.write_bib()}")
     return 0

@@ -12,18 +12,37 @@ import pytest
 from analysis import paths
 
 #: Chapters every build must publish (file stems in book/_toc.yml).
-CHAPTERS = ("intro", "methods", "safety", "efficacy", "sensitivity", "robustness", "discussion",
-            "studies", "whats_new", "selection", "certainty", "reproduction", "bibliography")
+CHAPTERS = (
+    "intro",
+    "methods",
+    "safety",
+    "efficacy",
+    "sensitivity",
+    "robustness",
+    "discussion",
+    "studies",
+    "whats_new",
+    "selection",
+    "certainty",
+    "reproduction",
+    "bibliography",
+)
 #: scripts/build_book.py, loaded as a module (it is a script, not part of the package).
-_spec = importlib.util.spec_from_file_location("build_book",
-                                               paths.ROOT / "scripts" / "build_book.py")
+_spec = importlib.util.spec_from_file_location(
+    "build_book", paths.ROOT / "scripts" / "build_book.py"
+)
 build_book = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(build_book)
 
+
 def build(root):
     """Run scripts/build_book.py on a repository copy; return the CompletedProcess."""
-    return subprocess.run([sys.executable, str(root / "scripts" / "build_book.py"),
-                           "--root", str(root)], capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, str(root / "scripts" / "build_book.py"), "--root", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def site_digest(site):

@@ -19,7 +19,8 @@ def test_every_study_has_one_entry():
 
 def test_split_citation():
     names, title, rest = bib.split_citation(
-        "Sands BE, Kozarek R, Hanauer SB. Safety of natalizumab. Inflamm Bowel Dis. 2007;13:2-11.")
+        "Sands BE, Kozarek R, Hanauer SB. Safety of natalizumab. Inflamm Bowel Dis. 2007;13:2-11."
+    )
     assert names == ["Sands, B. E.", "Kozarek, R.", "Hanauer, S. B."]
     assert title == "Safety of natalizumab" and rest.startswith("Inflamm Bowel Dis")
     names, _, _ = bib.split_citation("Goessens L, Outtier A, et al.; COMBIO group. T. J.")
@@ -28,14 +29,24 @@ def test_split_citation():
     assert names == [] and title == "A title"
 
 
-HOSTILE = ("Evil E, Doer J. <script>alert('x')</script> 100% {unbalanced} \\input{/etc/passwd} "
-           "$x^2$ #1 a_b ~ & co. Journal. 2020.")
+HOSTILE = (
+    "Evil E, Doer J. <script>alert('x')</script> 100% {unbalanced} \\input{/etc/passwd} "
+    "$x^2$ #1 a_b ~ & co. Journal. 2020."
+)
 
 
 def test_hostile_text_stays_literal():
-    row = pd.Series({"study_id": "Evil2020", "citation": HOSTILE, "year": "2020",
-                     "doi": "10.1234/x}evil", "pmid": "1 OR 1", "design": "RCT",
-                     "review_version": "living"})
+    row = pd.Series(
+        {
+            "study_id": "Evil2020",
+            "citation": HOSTILE,
+            "year": "2020",
+            "doi": "10.1234/x}evil",
+            "pmid": "1 OR 1",
+            "design": "RCT",
+            "review_version": "living",
+        }
+    )
     text = bib.bib_entry(row)
     entry = pybtex.database.parse_string(text, "bibtex").entries["Evil2020"]
     assert "doi" not in entry.fields and "pmid" not in entry.fields  # unsafe: dropped
@@ -51,8 +62,17 @@ def test_rendered_bibliography_escapes_html(tmp_path):
     """Render the hostile entry with pybtex's HTML backend: no live tag survives."""
     from pybtex.plugin import find_plugin
 
-    row = pd.Series({"study_id": "Evil2020", "citation": HOSTILE, "year": "2020", "doi": "",
-                     "pmid": "", "design": "RCT", "review_version": "living"})
+    row = pd.Series(
+        {
+            "study_id": "Evil2020",
+            "citation": HOSTILE,
+            "year": "2020",
+            "doi": "",
+            "pmid": "",
+            "design": "RCT",
+            "review_version": "living",
+        }
+    )
     data = pybtex.database.parse_string(bib.bib_entry(row), "bibtex")
     style = find_plugin("pybtex.style.formatting", "unsrt")()
     formatted = list(style.format_entries(data.entries.values()))

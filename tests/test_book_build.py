@@ -10,7 +10,6 @@ import re
 
 import pandas as pd
 import pytest
-
 from conftest import CHAPTERS, build, page, page_text, site_digest
 
 pytestmark = pytest.mark.slow
@@ -58,8 +57,11 @@ def test_changed_count_and_hostile_text_change_the_site(repo):
     outcomes = pd.read_csv(repo / "data" / "outcomes.csv", dtype=str, keep_default_na=False)
     arms = pd.read_csv(repo / "data" / "arms.csv", dtype=str, keep_default_na=False)
     single = set(arms.loc[arms["regimen"] != "mixed", "arm_id"])
-    row = outcomes.index[(outcomes["outcome"] == "ae") & outcomes["arm_id"].isin(single)
-                         & (outcomes["analysed"] == "true")][0]
+    row = outcomes.index[
+        (outcomes["outcome"] == "ae")
+        & outcomes["arm_id"].isin(single)
+        & (outcomes["analysed"] == "true")
+    ][0]
     total = int(outcomes.at[row, "total"])
     old_events = int(outcomes.at[row, "events"])
     new_events = 0 if old_events else total
@@ -115,10 +117,13 @@ def test_bad_data_fails_and_keeps_the_site(repo):
         path.write_bytes(good)
 
 
-@pytest.mark.parametrize("addition, expected", [
-    ("\n```{code-cell} ipython3\nraise RuntimeError('chapter broke')\n```\n", "chapter broke"),
-    ("\nA number with no glue key: {glue:text}`no_such_key`.\n", "no_such_key"),
-])
+@pytest.mark.parametrize(
+    "addition, expected",
+    [
+        ("\n```{code-cell} ipython3\nraise RuntimeError('chapter broke')\n```\n", "chapter broke"),
+        ("\nA number with no glue key: {glue:text}`no_such_key`.\n", "no_such_key"),
+    ],
+)
 def test_broken_chapter_fails_and_keeps_the_site(repo, addition, expected):
     path = repo / "book" / "discussion.md"
     good = path.read_text()

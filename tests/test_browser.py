@@ -24,14 +24,24 @@ from conftest import CHAPTERS
 
 pytestmark = pytest.mark.slow
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def chromium_path() -> str | None:
     """The Chromium executable: ``$CHROMIUM_PATH``, else ``chromium`` on PATH."""
-    for candidate in (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"),
-                      "/usr/bin/chromium"):
+    for candidate in (
+        os.environ.get("CHROMIUM_PATH"),
+        shutil.which("chromium"),
+        "/usr/bin/chromium",
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     return None
@@ -70,8 +80,7 @@ def pages(server):
     """Open every chapter; return {name: report} with console errors and failures."""
     executable = chromium_path()
     if executable is None:
-        pytest.skip("Chromium not installed (apt-get install -y chromium); browser test "
-                    "skipped")
+        pytest.skip("Chromium not installed (apt-get install -y chromium); browser test skipped")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
     base, _ = server
     reports = {}
@@ -90,12 +99,13 @@ def pages(server):
         for name in CHAPTERS:
             page = context.new_page()
             errors, failed = [], []
-            page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error"
-                    else None)
+            page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda exc, e=errors: e.append(f"uncaught: {exc}"))
             page.on("requestfailed", lambda r, f=failed: f.append(r.url))
-            page.on("response", lambda r, f=failed: f.append(f"{r.status} {r.url}")
-                    if r.status >= 400 else None)
+            page.on(
+                "response",
+                lambda r, f=failed: f.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+            )
             response = page.goto(base + f"{name}.html", wait_until="load")
             page.wait_for_load_state("networkidle")
             report = page.evaluate(JS_REPORT)
@@ -151,8 +161,10 @@ def test_internal_links_and_fragments_resolve(pages, server):
 
 
 def test_forest_plots_are_rendered(pages):
-    for name, expected in (("safety", {"fig-ae-forest", "fig-sae-forest"}),
-                           ("efficacy", {"fig-clinical-response-forest"})):
+    for name, expected in (
+        ("safety", {"fig-ae-forest", "fig-sae-forest"}),
+        ("efficacy", {"fig-clinical-response-forest"}),
+    ):
         widths = {f["id"]: f["width"] for f in pages[name]["forest"]}
         assert expected <= set(widths), f"{name}: forest figures {sorted(widths)}"
         assert all(widths[i] > 0 for i in expected), widths

@@ -12,14 +12,17 @@ def changed(**parts):
     return json.loads(json.dumps(BASE)) | parts
 
 
-@pytest.mark.parametrize("current, site, expected", [
-    (BASE, True, "noop"),
-    (BASE, False, "clean"),                                  # site deleted
-    (changed(data="d2"), True, "clean"),                     # a CSV changed
-    (changed(code="c2"), True, "clean"),                     # analysis/ changed
-    (changed(config="f2"), True, "clean"),                   # _toc.yml / _config.yml
-    (changed(chapters={"book/a.md": "a2"}), True, "incremental"),
-])
+@pytest.mark.parametrize(
+    "current, site, expected",
+    [
+        (BASE, True, "noop"),
+        (BASE, False, "clean"),  # site deleted
+        (changed(data="d2"), True, "clean"),  # a CSV changed
+        (changed(code="c2"), True, "clean"),  # analysis/ changed
+        (changed(config="f2"), True, "clean"),  # _toc.yml / _config.yml
+        (changed(chapters={"book/a.md": "a2"}), True, "incremental"),
+    ],
+)
 def test_plan(current, site, expected):
     assert build_book.plan(BASE, current, site) == expected
 

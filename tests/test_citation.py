@@ -8,8 +8,8 @@ import pytest
 from cffconvert import Citation
 
 from analysis import paths
-from analysis.publish import cite, releases
 from analysis.datapackage.load import load_dataset
+from analysis.publish import cite, releases
 
 CFF = paths.ROOT / "CITATION.cff"
 
@@ -63,17 +63,23 @@ def test_cite_block_has_every_part(ds):
 
 
 def test_chapter_labels_and_anchor_ids(tmp_path):
-    (tmp_path / "x.md").write_text("# T\n(sec-a)=\n## A\n```{glue:figure} k\n:name: fig-b\n```\n"
-                                   "(tbl-c)=\n```{glue:} t\n```\n")
-    assert cite.chapter_labels("x", tmp_path) == [("section", "sec-a"), ("figure", "fig-b"),
-                                                  ("table", "tbl-c")]
+    (tmp_path / "x.md").write_text(
+        "# T\n(sec-a)=\n## A\n```{glue:figure} k\n:name: fig-b\n```\n(tbl-c)=\n```{glue:} t\n```\n"
+    )
+    assert cite.chapter_labels("x", tmp_path) == [
+        ("section", "sec-a"),
+        ("figure", "fig-b"),
+        ("table", "tbl-c"),
+    ]
     assert cite.chapter_title("x", tmp_path) == "T"
     assert cite.anchor_id("tbl_ae") == "tbl-ae"
 
 
 def test_cite_block_escapes_hostile_metadata(ds, monkeypatch):
-    meta = cite.citation_metadata() | {"title": "<script>alert(1)</script> {glue:text}`x`",
-                                       "authors": [{"name": "<img src=x onerror=alert(1)>"}]}
+    meta = cite.citation_metadata() | {
+        "title": "<script>alert(1)</script> {glue:text}`x`",
+        "authors": [{"name": "<img src=x onerror=alert(1)>"}],
+    }
     monkeypatch.setattr(cite, "citation_metadata", lambda root=None: meta)
     block = cite.cite_block("methods", ds, facts={"<b>k</b>": "<i>v</i>"})
     assert "<script>" not in block and "<img" not in block and "<b>k" not in block

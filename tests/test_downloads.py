@@ -9,8 +9,8 @@ import zipfile
 import pytest
 
 from analysis import paths
-from analysis.publish import downloads
 from analysis.datapackage.load import data_sha256, load_dataset
+from analysis.publish import downloads
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +24,19 @@ def test_results_csv_has_every_estimate_with_its_id(site):
     rows = list(csv.DictReader(io.StringIO((site / "results.csv").read_text("utf-8"))))
     ids = [r["result_id"] for r in rows]
     assert len(ids) == len(set(ids)) > 0
-    for column in ("method", "k", "n", "estimate", "ci_low", "ci_high", "pi_low", "pi_high",
-                   "tau2", "i2", "data_version"):
+    for column in (
+        "method",
+        "k",
+        "n",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "pi_low",
+        "pi_high",
+        "tau2",
+        "i2",
+        "data_version",
+    ):
         assert column in rows[0]
     assert {r["method"] for r in rows} >= {"primary", "as_published"}
     assert all(r["result_id"] == f"{r['outcome']}/{r['regimen']}/{r['method']}" for r in rows)

@@ -11,7 +11,7 @@ import pytest
 from analysis.publish.exports import escape_text, neutralise_formulas, write_csv
 
 HOSTILE = [
-    "=HYPERLINK(\"http://evil.example\",\"click\")",
+    '=HYPERLINK("http://evil.example","click")',
     "+1+2",
     "-2+3",
     "@SUM(A1:A2)",
@@ -28,7 +28,7 @@ def test_formula_cells_get_an_apostrophe():
     df = pd.DataFrame({"text": HOSTILE + ["plain", "a=b", "", None]})
     out = neutralise_formulas(df)["text"].tolist()
     assert out[: len(HOSTILE)] == ["'" + s for s in HOSTILE]
-    assert out[len(HOSTILE):-1] == ["plain", "a=b", ""]
+    assert out[len(HOSTILE) : -1] == ["plain", "a=b", ""]
     assert pd.isna(out[-1])
 
 
@@ -58,7 +58,7 @@ def test_write_csv_round_trip(tmp_path):
     df = pd.DataFrame(
         {
             "study": ["Yang2020", "=cmd|' /C calc'!A0"],
-            "notes": ["line 1\nline 2, \"quoted\"", "@evil"],
+            "notes": ['line 1\nline 2, "quoted"', "@evil"],
             "estimate": [-0.5, 12.25],
             "events": [3, 4],
         }
@@ -69,7 +69,7 @@ def test_write_csv_round_trip(tmp_path):
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["study", "notes", "estimate", "events"]
-    assert rows[1] == ["Yang2020", "line 1\nline 2, \"quoted\"", "-0.5", "3"]
+    assert rows[1] == ["Yang2020", 'line 1\nline 2, "quoted"', "-0.5", "3"]
     assert rows[2] == ["'=cmd|' /C calc'!A0", "'@evil", "12.25", "4"]
 
 
@@ -105,9 +105,19 @@ def myst():
     from myst_parser.parsers.mdit import create_md_parser
 
     extensions = {
-        "amsmath", "attrs_inline", "colon_fence", "deflist", "dollarmath", "fieldlist",
-        "html_admonition", "html_image", "replacements", "smartquotes",
-        "strikethrough", "substitution", "tasklist",
+        "amsmath",
+        "attrs_inline",
+        "colon_fence",
+        "deflist",
+        "dollarmath",
+        "fieldlist",
+        "html_admonition",
+        "html_image",
+        "replacements",
+        "smartquotes",
+        "strikethrough",
+        "substitution",
+        "tasklist",
     }
     return create_md_parser(MdParserConfig(enable_extensions=extensions), RendererHTML)
 

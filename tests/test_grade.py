@@ -3,10 +3,10 @@
 import pandas as pd
 import pytest
 
-from analysis.review import certainty as grade
 from analysis.datapackage.load import load_dataset
 from analysis.publish import facts as pf
 from analysis.publish import tables
+from analysis.review import certainty as grade
 
 
 def test_starting_level():
@@ -17,8 +17,8 @@ def test_starting_level():
 
 def test_imprecision_counts_each_criterion():
     assert grade.judge_imprecision(500, 0.40, 0.50).downgrade == 0
-    assert grade.judge_imprecision(48, 0.81, 0.98).downgrade == 1        # events only
-    assert grade.judge_imprecision(400, 0.10, 0.60).downgrade == 1       # width only
+    assert grade.judge_imprecision(48, 0.81, 0.98).downgrade == 1  # events only
+    assert grade.judge_imprecision(400, 0.10, 0.60).downgrade == 1  # width only
     assert grade.judge_imprecision(5, 0.0, 0.9).downgrade == 2
 
 
@@ -32,25 +32,42 @@ def test_inconsistency_from_i2_and_prediction_interval():
 
 
 def test_risk_of_bias_from_grey_literature_share():
-    assert grade.judge_risk_of_bias(["conference_abstract", "journal_article"],
-                                    [30, 10]).downgrade == 1
-    assert grade.judge_risk_of_bias(["conference_abstract", "journal_article"],
-                                    [10, 30]).downgrade == 0
+    assert (
+        grade.judge_risk_of_bias(["conference_abstract", "journal_article"], [30, 10]).downgrade
+        == 1
+    )
+    assert (
+        grade.judge_risk_of_bias(["conference_abstract", "journal_article"], [10, 30]).downgrade
+        == 0
+    )
 
 
 class _Pool:
-    k, i2, pi_low, pi_high, events_total, ci_low, ci_high = 1, float("nan"), 0.8, 0.98, 48, \
-        0.81, 0.98
+    k, i2, pi_low, pi_high, events_total, ci_low, ci_high = (
+        1,
+        float("nan"),
+        0.8,
+        0.98,
+        48,
+        0.81,
+        0.98,
+    )
 
 
 def test_assess_applies_overrides_with_reasons():
-    rows = pd.DataFrame({"design": ["RCT"], "publication_type": ["journal_article"],
-                         "total": [52]})
+    rows = pd.DataFrame({"design": ["RCT"], "publication_type": ["journal_article"], "total": [52]})
     plain = grade.assess(_Pool(), rows)
     assert plain["start"] == 4 and plain["certainty"] == "Moderate"
-    overrides = pd.DataFrame({"outcome": ["*"], "regimen": ["NAT+aTNF"],
-                              "domain": ["indirectness"], "downgrade": ["1"],
-                              "reason": ["indirect population"], "source": [""]})
+    overrides = pd.DataFrame(
+        {
+            "outcome": ["*"],
+            "regimen": ["NAT+aTNF"],
+            "domain": ["indirectness"],
+            "downgrade": ["1"],
+            "reason": ["indirect population"],
+            "source": [""],
+        }
+    )
     result = grade.assess(_Pool(), rows, overrides, outcome="ae", regimen="NAT+aTNF")
     assert result["certainty"] == "Low"
     assert result["domains"]["indirectness"].override
@@ -58,8 +75,7 @@ def test_assess_applies_overrides_with_reasons():
 
 
 def test_floor_is_very_low():
-    rows = pd.DataFrame({"design": ["case_series"], "publication_type": ["preprint"],
-                         "total": [3]})
+    rows = pd.DataFrame({"design": ["case_series"], "publication_type": ["preprint"], "total": [3]})
 
     class Bad(_Pool):
         k, i2, pi_low, pi_high, events_total, ci_low, ci_high = 3, 90.0, 0.0, 1.0, 1, 0.0, 1.0
@@ -69,11 +85,13 @@ def test_floor_is_very_low():
 
 def test_override_file_is_validated(tmp_path):
     (tmp_path / "grade_overrides.csv").write_text(
-        "outcome,regimen,domain,downgrade,reason,source\nae,X,mood,1,why,\n")
+        "outcome,regimen,domain,downgrade,reason,source\nae,X,mood,1,why,\n"
+    )
     with pytest.raises(ValueError, match="domain"):
         grade.read_overrides(tmp_path)
     (tmp_path / "grade_overrides.csv").write_text(
-        "outcome,regimen,domain,downgrade,reason,source\nae,X,imprecision,1, ,\n")
+        "outcome,regimen,domain,downgrade,reason,source\nae,X,imprecision,1, ,\n"
+    )
     with pytest.raises(ValueError, match="reason"):
         grade.read_overrides(tmp_path)
 

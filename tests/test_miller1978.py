@@ -9,9 +9,9 @@ mean of the sample sizes. Tolerance: half a unit in the fourth decimal.
 import numpy as np
 import pytest
 
-from analysis.review.settings import METHODS
 from analysis.engine.pooling import pool_proportions
 from analysis.engine.transforms import back_transform, escalc, harmonic_mean, ipft, pft
+from analysis.review.settings import METHODS
 
 X = np.array([3, 6, 10, 1])
 N = np.array([11, 17, 21, 6])
@@ -31,7 +31,9 @@ def test_unweighted_mean_back_transformed_page_138():
     # Miller 1978, p. 138: mean transformed value 1.2262 (full angle)
     assert 2 * y.mean() == pytest.approx(1.2262, abs=TOL)
     # Miller 1978, p. 138: back-transformed with the harmonic mean n: 0.3164
-    assert float(back_transform([y.mean()], "freeman-tukey", N)[0]) == pytest.approx(0.3164, abs=TOL)
+    assert float(back_transform([y.mean()], "freeman-tukey", N)[0]) == pytest.approx(
+        0.3164, abs=TOL
+    )
 
 
 def test_weighted_mean_back_transformed_page_138():

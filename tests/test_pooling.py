@@ -18,9 +18,9 @@ from analysis.engine.glmm import GLMMConvergenceError
 from analysis.engine.heterogeneity import estimate_tau2, heterogeneity
 from analysis.engine.pooling import pool_proportions, resolve_method
 from analysis.engine.results import Method
-from analysis.review.settings import METHODS, PRIMARY, method
 from analysis.engine.study_ci import study_ci
 from analysis.engine.transforms import back_transform, escalc
+from analysis.review.settings import METHODS, PRIMARY, method
 
 NIEL = pd.read_csv(paths.ROOT / "tests" / "data" / "nielweise2007.csv", comment="#")
 
@@ -31,6 +31,7 @@ def es():
 
 
 # --- settings ---------------------------------------------------------------------------
+
 
 def test_the_review_names_methods_and_the_engine_takes_only_methods():
     assert method(None) is METHODS[PRIMARY]
@@ -43,22 +44,26 @@ def test_the_review_names_methods_and_the_engine_takes_only_methods():
 
 
 def test_overrides_replace_fields():
-    r = pool_proportions([3, 6, 10, 1], [11, 17, 21, 6], transform="arcsine", tau2="DL",
-                         ci="wald", model="iv")
+    r = pool_proportions(
+        [3, 6, 10, 1], [11, 17, 21, 6], transform="arcsine", tau2="DL", ci="wald", model="iv"
+    )
     assert (r.method.transform, r.method.tau2, r.method.ci) == ("arcsine", "DL", "wald")
     r2 = pool_proportions([3, 6, 10, 1], [11, 17, 21, 6], method=METHODS["arcsine_dl"], pi="t")
     assert r2.method == dataclasses.replace(METHODS["arcsine_dl"], pi="t")
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"method": "nope"}, "must be a Method"),
-    ({"transform": "probit"}, "Method.transform"),
-    ({"tau2": "XX"}, "Method.tau2"),
-    ({"ci": "t"}, "Method.ci"),
-    ({"colour": "red"}, "unknown Method field"),
-    ({"level": 1.5}, "level"),
-    ({"fallback": Method(model="iv", tau2="nope")}, "Method.tau2"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"method": "nope"}, "must be a Method"),
+        ({"transform": "probit"}, "Method.transform"),
+        ({"tau2": "XX"}, "Method.tau2"),
+        ({"ci": "t"}, "Method.ci"),
+        ({"colour": "red"}, "unknown Method field"),
+        ({"level": 1.5}, "level"),
+        ({"fallback": Method(model="iv", tau2="nope")}, "Method.tau2"),
+    ],
+)
 def test_bad_methods_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         pool_proportions([1, 2], [10, 10], **kwargs)
@@ -66,18 +71,22 @@ def test_bad_methods_raise(kwargs, match):
 
 # --- input validation -------------------------------------------------------------------
 
-@pytest.mark.parametrize("events, totals, match", [
-    ([5, 12], [10, 10], "exceed"),
-    ([-1, 2], [10, 10], "negative"),
-    ([1.5, 2], [10, 10], "whole numbers"),
-    ([1, 2, 3], [10, 10], "differ in length"),
-    ([], [], "no studies"),
-    ([1, 2], [0, 10], "at least 1"),
-    ([1, np.nan], [10, 10], "missing"),
-    (["a", 2], [10, 10], "numeric"),
-    (["3", 2], [10, 10], "text"),
-    ([True, False], [10, 10], "booleans"),
-])
+
+@pytest.mark.parametrize(
+    "events, totals, match",
+    [
+        ([5, 12], [10, 10], "exceed"),
+        ([-1, 2], [10, 10], "negative"),
+        ([1.5, 2], [10, 10], "whole numbers"),
+        ([1, 2, 3], [10, 10], "differ in length"),
+        ([], [], "no studies"),
+        ([1, 2], [0, 10], "at least 1"),
+        ([1, np.nan], [10, 10], "missing"),
+        (["a", 2], [10, 10], "numeric"),
+        (["3", 2], [10, 10], "text"),
+        ([True, False], [10, 10], "booleans"),
+    ],
+)
 def test_invalid_counts_raise(events, totals, match):
     with pytest.raises(ValueError, match=match):
         pool_proportions(events, totals, method=METHODS["logit_reml_hk"])
@@ -113,8 +122,22 @@ ROBUST = {
     "identical": ([5, 5, 5, 5], [50, 50, 50, 50]),
     "zero and all": ([0, 10], [10, 10]),
 }
-NUMBERS = ("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "mu", "se", "tau2",
-           "tau2_ci_low", "i2", "i2_ci_low", "h2", "q", "q_pvalue")
+NUMBERS = (
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "pi_low",
+    "pi_high",
+    "mu",
+    "se",
+    "tau2",
+    "tau2_ci_low",
+    "i2",
+    "i2_ci_low",
+    "h2",
+    "q",
+    "q_pvalue",
+)
 
 
 @pytest.mark.parametrize("case", sorted(ROBUST))
@@ -129,7 +152,7 @@ def test_edge_cases_are_finite_or_refused_clearly(case, key):
         assert str(error)
         return
     values = np.array([getattr(r, f) for f in NUMBERS], dtype=float)
-    assert np.all(np.isfinite(values)), dict(zip(NUMBERS, values))
+    assert np.all(np.isfinite(values)), dict(zip(NUMBERS, values, strict=True))
     assert 0 <= r.ci_low <= r.estimate <= r.ci_high <= 1
     assert np.isfinite(r.studies[["proportion", "ci_low", "ci_high", "weight"]].to_numpy()).all()
     assert r.studies["weight"].sum() == pytest.approx(100)
@@ -174,20 +197,32 @@ def _profile_deviance(x, n, fit, tau, groups=None):
     from analysis.engine.glmm import BinomialNormalModel, _newton
 
     x, n = np.asarray(x, float), np.asarray(n, float)
-    g = np.zeros(len(x), dtype=np.intp) if groups is None else \
-        np.unique(groups, return_inverse=True)[1].astype(np.intp)
+    g = (
+        np.zeros(len(x), dtype=np.intp)
+        if groups is None
+        else np.unique(groups, return_inverse=True)[1].astype(np.intp)
+    )
     model = BinomialNormalModel(x, n, g, len(fit.mu), 7)
     _, ll, *_ = _newton(model, fit.mu, tau, fix_tau=True)
     return 2 * (fit.loglik - ll)
 
 
-@pytest.mark.parametrize("x, n, groups", [
-    (NIEL["ci"].to_numpy(), NIEL["n2i"].to_numpy(), None),
-    ([4, 0, 10, 0, 22, 0, 8, 21, 1, 1, 15, 5, 0], [92, 21, 178, 3, 146, 52, 147, 244, 65, 229,
-                                                  129, 25, 227], None),
-    ([14, 1, 10, 91, 35, 81, 2, 6], [109, 239, 61, 189, 139, 141, 188, 117], [0, 0, 0, 0, 1, 1,
-                                                                             1, 1]),
-])
+@pytest.mark.parametrize(
+    "x, n, groups",
+    [
+        (NIEL["ci"].to_numpy(), NIEL["n2i"].to_numpy(), None),
+        (
+            [4, 0, 10, 0, 22, 0, 8, 21, 1, 1, 15, 5, 0],
+            [92, 21, 178, 3, 146, 52, 147, 244, 65, 229, 129, 25, 227],
+            None,
+        ),
+        (
+            [14, 1, 10, 91, 35, 81, 2, 6],
+            [109, 239, 61, 189, 139, 141, 188, 117],
+            [0, 0, 0, 0, 1, 1, 1, 1],
+        ),
+    ],
+)
 def test_glmm_tau2_profile_limits_solve_the_deviance_equation(x, n, groups):
     from analysis.engine.glmm import fit_glmm
 
@@ -196,8 +231,9 @@ def test_glmm_tau2_profile_limits_solve_the_deviance_equation(x, n, groups):
     assert 0 <= fit.tau2_ci_low <= fit.tau2 <= fit.tau2_ci_high < np.inf
     for limit in (fit.tau2_ci_low, fit.tau2_ci_high):
         if limit > 0:
-            assert _profile_deviance(x, n, fit, np.sqrt(limit), groups) == \
-                pytest.approx(crit, abs=1e-6)
+            assert _profile_deviance(x, n, fit, np.sqrt(limit), groups) == pytest.approx(
+                crit, abs=1e-6
+            )
     if fit.tau2_ci_low == 0:
         assert _profile_deviance(x, n, fit, 0.0, groups) <= crit
 
@@ -220,8 +256,9 @@ def test_glmm_tau2_upper_limit_is_infinite_only_beyond_tau2_100():
 def test_glmm_flat_likelihood_matches_lme4():
     # rma.glmm(measure = "PLO", xi = c(0, 0, 0, 0, 1, 2, 0, 0, 0, 0),
     #          ni = c(2, 2, 2, 2, 2, 2, 1, 2, 1, 1)): -3.632658, SE 2.820684, tau² 9.810847
-    r = pool_proportions([0, 0, 0, 0, 1, 2, 0, 0, 0, 0], [2, 2, 2, 2, 2, 2, 1, 2, 1, 1],
-                         method=METHODS["glmm"])
+    r = pool_proportions(
+        [0, 0, 0, 0, 1, 2, 0, 0, 0, 0], [2, 2, 2, 2, 2, 2, 1, 2, 1, 1], method=METHODS["glmm"]
+    )
     assert r.mu == pytest.approx(-3.632658, abs=1e-3)
     assert r.se == pytest.approx(2.820684, abs=1e-3)
     assert r.tau2 == pytest.approx(9.810847, abs=1e-3)
@@ -237,20 +274,24 @@ def test_large_k_is_fast_enough():
 
 # --- values pinned to metafor 3.8-1 ----------------------------------------------------
 
-@pytest.mark.parametrize("method, expected", [
-    # rma(yi, vi, data = es, method = "HE")$tau2
-    ("HE", 0.67614550946763),
-    # rma(yi, vi, data = es, method = "SJ")$tau2
-    ("SJ", 0.775680564475652),
-    # rma(yi, vi, data = es, method = "ML")$tau2
-    ("ML", 0.607335858897959),
-    # rma(yi, vi, data = es, method = "REML")$tau2
-    ("REML", 0.662867669815576),
-    # rma(yi, vi, data = es, method = "PM")$tau2
-    ("PM", 0.662257861929907),
-    # rma(yi, vi, data = es, method = "DL")$tau2
-    ("DL", 0.755347342290799),
-])
+
+@pytest.mark.parametrize(
+    "method, expected",
+    [
+        # rma(yi, vi, data = es, method = "HE")$tau2
+        ("HE", 0.67614550946763),
+        # rma(yi, vi, data = es, method = "SJ")$tau2
+        ("SJ", 0.775680564475652),
+        # rma(yi, vi, data = es, method = "ML")$tau2
+        ("ML", 0.607335858897959),
+        # rma(yi, vi, data = es, method = "REML")$tau2
+        ("REML", 0.662867669815576),
+        # rma(yi, vi, data = es, method = "PM")$tau2
+        ("PM", 0.662257861929907),
+        # rma(yi, vi, data = es, method = "DL")$tau2
+        ("DL", 0.755347342290799),
+    ],
+)
 def test_tau2_estimators_match_metafor(es, method, expected):
     assert estimate_tau2(*es, method) == pytest.approx(expected, abs=1e-9)
 
@@ -269,8 +310,13 @@ def test_heterogeneity_matches_metafor(es):
 def test_hk_adhoc_matches_metafor():
     r = pool_proportions(NIEL["ci"], NIEL["n2i"], method=METHODS["logit_reml_hk"], pi="t")
     # predict(rma(yi, vi, data = es, test = "adhoc"), transf = transf.ilogit)
-    expected = [0.0355103169770747, 0.0218051864875202, 0.0573246767130212,
-                0.00611237893963134, 0.180606525192579]
+    expected = [
+        0.0355103169770747,
+        0.0218051864875202,
+        0.0573246767130212,
+        0.00611237893963134,
+        0.180606525192579,
+    ]
     got = [r.estimate, r.ci_low, r.ci_high, r.pi_low, r.pi_high]
     assert got == pytest.approx(expected, abs=1e-10)
 
@@ -278,12 +324,14 @@ def test_hk_adhoc_matches_metafor():
 def test_study_ci_matches_scipy_binomtest():
     x = np.array([0, 1, 5, 17, 20, 3])
     n = np.array([20, 1, 9, 40, 20, 1000])
-    for method, scipy_name in (("clopper-pearson", "exact"), ("wilson", "wilson")):
-        lo, hi = study_ci(x, n, method)
+    for ci_method, scipy_name in (("clopper-pearson", "exact"), ("wilson", "wilson")):
+        lo, hi = study_ci(x, n, ci_method)
         for i in range(len(x)):
             ref = stats.binomtest(int(x[i]), int(n[i])).proportion_ci(0.95, scipy_name)
-            assert (lo[i], hi[i]) == (pytest.approx(ref.low, abs=1e-10),
-                                      pytest.approx(ref.high, abs=1e-10))
+            assert (lo[i], hi[i]) == (
+                pytest.approx(ref.low, abs=1e-10),
+                pytest.approx(ref.high, abs=1e-10),
+            )
 
 
 @pytest.mark.parametrize("transform", ["logit", "freeman-tukey", "arcsine", "raw"])
@@ -292,6 +340,11 @@ def test_back_transform_inverts_forward(transform):
     n = np.full(p.size, 10**6)
     x = np.round(p * n)
     y, _ = escalc(x, n, transform)
-    back = back_transform(y, transform, n) if transform != "freeman-tukey" else \
-        np.array([back_transform([yi], transform, [ni])[0] for yi, ni in zip(y, n)])
+    back = (
+        back_transform(y, transform, n)
+        if transform != "freeman-tukey"
+        else np.array(
+            [back_transform([yi], transform, [ni])[0] for yi, ni in zip(y, n, strict=True)]
+        )
+    )
     assert back == pytest.approx(x / n, abs=1e-6)

@@ -7,14 +7,18 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from analysis.datapackage.load import load_dataset  # noqa: E402
 from analysis.publish.figures import prisma_diagram  # noqa: E402
 from analysis.publish.formatting import NOT_REPORTED  # noqa: E402
 from analysis.review import selection as prisma  # noqa: E402
-from analysis.datapackage.load import load_dataset  # noqa: E402
 
-STUDIES = pd.DataFrame({"study_id": ["A", "B", "C", "D"],
-                        "review_version": ["2022", "living", "living", "2026"],
-                        "overlaps_with": ["", "", "B", ""]})
+STUDIES = pd.DataFrame(
+    {
+        "study_id": ["A", "B", "C", "D"],
+        "review_version": ["2022", "living", "living", "2026"],
+        "overlaps_with": ["", "", "B", ""],
+    }
+)
 
 
 def test_count_matching_rules():
@@ -28,18 +32,22 @@ def test_count_matching_rules():
 
 def _write(tmp_path, text):
     (tmp_path / "prisma.csv").write_text(
-        "review_version,stage,count,reason,source,locator,notes\n" + text)
+        "review_version,stage,count,reason,source,locator,notes\n" + text
+    )
     return prisma.read_prisma(tmp_path)
 
 
 def test_counts_are_sourced_derived_or_not_reported(tmp_path):
-    table = _write(tmp_path, "x,identified,100,,doi:1,abstract,\n"
-                             "x,excluded_full_text,7,wrong population,doi:1,Fig 1,\n"
-                             "x,previous_studies,,,data/studies.csv,review_version=2022,\n"
-                             "x,new_studies,,,data/studies.csv,review_version=living,\n")
+    table = _write(
+        tmp_path,
+        "x,identified,100,,doi:1,abstract,\n"
+        "x,excluded_full_text,7,wrong population,doi:1,Fig 1,\n"
+        "x,previous_studies,,,data/studies.csv,review_version=2022,\n"
+        "x,new_studies,,,data/studies.csv,review_version=living,\n",
+    )
     counts = prisma.prisma_counts(table, "x", STUDIES)
     assert counts["identified"] == 100
-    assert counts["screened"] is None                  # no row: not reported
+    assert counts["screened"] is None  # no row: not reported
     assert counts["previous_studies"] == 1 and counts["new_studies"] == 2
     assert counts["reasons"] == [("wrong population", 7)]
     assert counts["updated"]
@@ -61,8 +69,9 @@ def test_diagram_shows_counts_and_not_reported():
     assert "3,688" in texts and "(n = 13)" in texts
     assert NOT_REPORTED in texts
     assert "previous version" not in texts
-    updated = prisma_diagram({"previous_studies": 13, "new_studies": 14,
-                                     "included_studies": 27, "updated": True})
+    updated = prisma_diagram(
+        {"previous_studies": 13, "new_studies": 14, "included_studies": 27, "updated": True}
+    )
     texts = " ".join(" ".join(t.get_text().split()) for t in updated.texts)
     assert "previous version" in texts and "(n = 27)" in texts
 

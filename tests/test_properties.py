@@ -5,14 +5,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.review.settings import METHODS
 from analysis.engine.heterogeneity import cochran_q, estimate_tau2
 from analysis.engine.pooling import pool_proportions
 from analysis.engine.study_ci import study_ci
 from analysis.engine.transforms import escalc
+from analysis.review.settings import METHODS
 
-FAST = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -60,7 +59,9 @@ def test_invariant_to_study_order(data, key, seed):
 
 
 @FAST
-@given(data=studies(min_k=2), transform=st.sampled_from(["logit", "freeman-tukey", "arcsine", "raw"]))
+@given(
+    data=studies(min_k=2), transform=st.sampled_from(["logit", "freeman-tukey", "arcsine", "raw"])
+)
 def test_dl_tau2_zero_iff_q_at_most_df(data, transform):
     x, n = data
     yi, vi = escalc(x, n, transform, "only0")
@@ -73,9 +74,12 @@ def test_dl_tau2_zero_iff_q_at_most_df(data, transform):
 
 
 @FAST
-@given(x=st.integers(0, 300), extra=st.integers(0, 300),
-       key=st.sampled_from(IV_METHODS + ["primary", "glmm"]),
-       ci=st.sampled_from(["clopper-pearson", "wilson"]))
+@given(
+    x=st.integers(0, 300),
+    extra=st.integers(0, 300),
+    key=st.sampled_from(IV_METHODS + ["primary", "glmm"]),
+    ci=st.sampled_from(["clopper-pearson", "wilson"]),
+)
 def test_single_study_is_its_own_interval(x, extra, key, ci):
     n = x + extra if x + extra > 0 else 1
     r = pool_proportions([x], [n], method=METHODS[key], study_ci=ci)

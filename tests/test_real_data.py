@@ -7,9 +7,7 @@ import pytest
 from analysis import paths
 from analysis.datapackage.validate import TABLES, validate_data_dir
 
-MISSING = [
-    f"{name}.csv" for name in TABLES if not (paths.DATA / f"{name}.csv").is_file()
-]
+MISSING = [f"{name}.csv" for name in TABLES if not (paths.DATA / f"{name}.csv").is_file()]
 
 
 @pytest.mark.skipif(

@@ -7,19 +7,41 @@ import pytest
 
 from analysis import paths
 from analysis.datapackage import as_of, evidence_sha256
-from analysis.publish import releases, whats_new
 from analysis.datapackage.load import load_dataset
+from analysis.publish import releases, whats_new
 
 
 def _results(rows):
-    cols = ["result_id", "outcome", "regimen", "method", "k", "n", "events", "estimate",
-            "ci_low", "ci_high", "studies"]
-    return pd.DataFrame([dict(zip(cols, r)) for r in rows], columns=cols)
+    cols = [
+        "result_id",
+        "outcome",
+        "regimen",
+        "method",
+        "k",
+        "n",
+        "events",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "studies",
+    ]
+    return pd.DataFrame([dict(zip(cols, r, strict=True)) for r in rows], columns=cols)
 
 
 def _row(outcome, regimen, k, n, events, est, lo, hi, studies="A"):
-    return (f"{outcome}/{regimen}/primary", outcome, regimen, "primary", k, n, events, est, lo,
-            hi, studies)
+    return (
+        f"{outcome}/{regimen}/primary",
+        outcome,
+        regimen,
+        "primary",
+        k,
+        n,
+        events,
+        est,
+        lo,
+        hi,
+        studies,
+    )
 
 
 def test_bump_and_parse():
@@ -34,14 +56,22 @@ def test_bump_and_parse():
 
 
 def test_diff_results_classifies_every_change():
-    old = _results([_row("ae", "X", 1, 10, 2, 0.20, 0.05, 0.5),
-                    _row("ae", "Y", 2, 20, 5, 0.25, 0.1, 0.4),
-                    _row("ae", "Z", 1, 5, 1, 0.2, 0.01, 0.7),
-                    _row("sae", "X", 1, 10, 0, 0.0, 0.0, 0.3)])
-    new = _results([_row("ae", "X", 1, 10, 2, 0.20 + 1e-6, 0.05, 0.5),   # rounding noise
-                    _row("ae", "Y", 3, 30, 9, 0.30, 0.15, 0.45),         # moved
-                    _row("sae", "X", 1, 10, 0, 0.0, 0.0, 0.3),
-                    _row("cr", "Q", 2, 12, 6, 0.5, 0.2, 0.8)])           # added
+    old = _results(
+        [
+            _row("ae", "X", 1, 10, 2, 0.20, 0.05, 0.5),
+            _row("ae", "Y", 2, 20, 5, 0.25, 0.1, 0.4),
+            _row("ae", "Z", 1, 5, 1, 0.2, 0.01, 0.7),
+            _row("sae", "X", 1, 10, 0, 0.0, 0.0, 0.3),
+        ]
+    )
+    new = _results(
+        [
+            _row("ae", "X", 1, 10, 2, 0.20 + 1e-6, 0.05, 0.5),  # rounding noise
+            _row("ae", "Y", 3, 30, 9, 0.30, 0.15, 0.45),  # moved
+            _row("sae", "X", 1, 10, 0, 0.0, 0.0, 0.3),
+            _row("cr", "Q", 2, 12, 6, 0.5, 0.2, 0.8),
+        ]
+    )  # added
     diff = releases.diff_results(old, new).set_index("result_id")["change"]
     assert diff["ae/X/primary"] == "unchanged"
     assert diff["ae/Y/primary"] == "moved"
@@ -62,14 +92,46 @@ def test_versioning_rule():
     unchanged = pd.DataFrame({"change": ["unchanged"]})
     moved = pd.DataFrame({"change": ["unchanged", "moved"]})
     rule = releases.classify_change
-    assert rule(previous_search_date="2024-01-31", search_date="2026-11-24",
-                results_diff=unchanged, studies_added=[], studies_removed=[]) == "major"
-    assert rule(previous_search_date="2024-01-31", search_date="2024-01-31",
-                results_diff=moved, studies_added=[], studies_removed=[]) == "minor"
-    assert rule(previous_search_date="2024-01-31", search_date="2024-01-31",
-                results_diff=unchanged, studies_added=["A"], studies_removed=[]) == "minor"
-    assert rule(previous_search_date="2024-01-31", search_date="2024-01-31",
-                results_diff=unchanged, studies_added=[], studies_removed=[]) == "patch"
+    assert (
+        rule(
+            previous_search_date="2024-01-31",
+            search_date="2026-11-24",
+            results_diff=unchanged,
+            studies_added=[],
+            studies_removed=[],
+        )
+        == "major"
+    )
+    assert (
+        rule(
+            previous_search_date="2024-01-31",
+            search_date="2024-01-31",
+            results_diff=moved,
+            studies_added=[],
+            studies_removed=[],
+        )
+        == "minor"
+    )
+    assert (
+        rule(
+            previous_search_date="2024-01-31",
+            search_date="2024-01-31",
+            results_diff=unchanged,
+            studies_added=["A"],
+            studies_removed=[],
+        )
+        == "minor"
+    )
+    assert (
+        rule(
+            previous_search_date="2024-01-31",
+            search_date="2024-01-31",
+            results_diff=unchanged,
+            studies_added=[],
+            studies_removed=[],
+        )
+        == "patch"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +153,16 @@ def test_evidence_fingerprint_ignores_release_files(ds, tmp_path):
     """Writing a release must not change the fingerprint of the data it describes."""
     before = evidence_sha256(ds)
     copy = dataclasses.replace(ds, data_dir=tmp_path)
-    releases.write_release(copy, version="1.0.0", date="2026-01-01", search_date="2026-01-01",
-                           review_version="living", change="major", summary="test",
-                           data_dir=tmp_path)
+    releases.write_release(
+        copy,
+        version="1.0.0",
+        date="2026-01-01",
+        search_date="2026-01-01",
+        review_version="living",
+        change="major",
+        summary="test",
+        data_dir=tmp_path,
+    )
     assert evidence_sha256(ds) == before
     history = releases.read_releases(tmp_path)
     assert history["data_sha256"].tolist() == [before]
@@ -102,9 +171,16 @@ def test_evidence_fingerprint_ignores_release_files(ds, tmp_path):
     assert results["data_version"].eq(before[:12]).all()
     assert results["result_id"].is_unique
     with pytest.raises(ValueError):
-        releases.write_release(copy, version="1.0.0", date="x", search_date="x",
-                               review_version="living", change="major", summary="again",
-                               data_dir=tmp_path)
+        releases.write_release(
+            copy,
+            version="1.0.0",
+            date="x",
+            search_date="x",
+            review_version="living",
+            change="major",
+            summary="again",
+            data_dir=tmp_path,
+        )
 
 
 def test_release_history_of_the_repository_follows_the_rule():

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.review.settings import METHODS
 from analysis import paths
 from analysis.engine.influence import leave_one_out, small_study_test
 from analysis.engine.subgroups import subgroup_analysis
+from analysis.review.settings import METHODS
 
 NIEL = pd.read_csv(paths.ROOT / "tests" / "data" / "nielweise2007.csv", comment="#")
 GRP = np.where(NIEL["year"] < 2000, "early", "late")
@@ -23,14 +23,17 @@ def test_separate_tau2_and_q_between():
     s = subgroup_analysis(NIEL["ci"], NIEL["n2i"], GRP, NIEL["author"], **IV)
     assert list(s.results) == ["early", "late"]
     # rma(yi, vi, data = es, subset = grp == "early"): beta, se, tau2
-    assert (s.results["early"].mu, s.results["early"].se, s.results["early"].tau2) == \
-        pytest.approx((-3.1720703315101, 0.16809111935434, 0.0), abs=1e-9)
+    assert (s.results["early"].mu, s.results["early"].se, s.results["early"].tau2) == pytest.approx(
+        (-3.1720703315101, 0.16809111935434, 0.0), abs=1e-9
+    )
     # rma(yi, vi, data = es, subset = grp == "late")
-    assert (s.results["late"].mu, s.results["late"].se, s.results["late"].tau2) == \
-        pytest.approx((-3.54453889978992, 0.441861978204008, 1.44560846925475), abs=1e-9)
+    assert (s.results["late"].mu, s.results["late"].se, s.results["late"].tau2) == pytest.approx(
+        (-3.54453889978992, 0.441861978204008, 1.44560846925475), abs=1e-9
+    )
     # rma(b, sei = s, method = "FE") on the two subgroup estimates: QE, QEp
-    assert (s.q_between, s.df, s.p_value) == pytest.approx((0.620737918948259, 1,
-                                                            0.430773202821273), abs=1e-9)
+    assert (s.q_between, s.df, s.p_value) == pytest.approx(
+        (0.620737918948259, 1, 0.430773202821273), abs=1e-9
+    )
 
 
 def test_common_tau2_iv():
@@ -38,11 +41,13 @@ def test_common_tau2_iv():
     # rma(yi, vi, mods = ~ factor(grp), data = es)$tau2
     assert s.tau2 == pytest.approx(0.747912494758861, abs=1e-9)
     # rma(yi, vi, data = es, tau2 = <common>, subset = grp == "early"): beta, se
-    assert (s.results["early"].mu, s.results["early"].se) == \
-        pytest.approx((-3.20650713776465, 0.356446235305368), abs=1e-9)
+    assert (s.results["early"].mu, s.results["early"].se) == pytest.approx(
+        (-3.20650713776465, 0.356446235305368), abs=1e-9
+    )
     # rma(yi, vi, data = es, tau2 = <common>, subset = grp == "late"): beta, se
-    assert (s.results["late"].mu, s.results["late"].se) == \
-        pytest.approx((-3.4185305536608, 0.346068007290846), abs=1e-9)
+    assert (s.results["late"].mu, s.results["late"].se) == pytest.approx(
+        (-3.4185305536608, 0.346068007290846), abs=1e-9
+    )
 
 
 def test_common_tau2_glmm():
@@ -74,12 +79,30 @@ def test_leave_one_out_matches_metafor():
     # leave1out(rma(yi, vi, data = es), transf = transf.ilogit), rows 1-3:
     # estimate, ci.lb, ci.ub, Q, tau2, I2
     expected = [
-        (0.0359196169383992, 0.0222848723672508, 0.0574068060169523, 70.4192891632724,
-         0.708794098616631, 75.5976501109890),
-        (0.0335368901404825, 0.0208972630702646, 0.0534045523989848, 71.4227827085188,
-         0.688441200663950, 75.1056807046512),
-        (0.0343532666490260, 0.0210684309025125, 0.0555396817623226, 71.9503174465237,
-         0.737925714484718, 74.8579491292645),
+        (
+            0.0359196169383992,
+            0.0222848723672508,
+            0.0574068060169523,
+            70.4192891632724,
+            0.708794098616631,
+            75.5976501109890,
+        ),
+        (
+            0.0335368901404825,
+            0.0208972630702646,
+            0.0534045523989848,
+            71.4227827085188,
+            0.688441200663950,
+            75.1056807046512,
+        ),
+        (
+            0.0343532666490260,
+            0.0210684309025125,
+            0.0555396817623226,
+            71.9503174465237,
+            0.737925714484718,
+            74.8579491292645,
+        ),
     ]
     got = loo[["estimate", "ci_low", "ci_high", "q", "tau2", "i2"]].to_numpy()[:3]
     assert got == pytest.approx(np.array(expected), abs=1e-9)

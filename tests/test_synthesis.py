@@ -17,8 +17,10 @@ import analysis as an
 from analysis import paths
 
 STUDIES = [  # study_id, publication_type, overlaps_with
-    ("A2020", "journal_article", ""), ("B2021", "journal_article", ""),
-    ("C2022", "conference_abstract", ""), ("D2023", "journal_article", "B2021"),
+    ("A2020", "journal_article", ""),
+    ("B2021", "journal_article", ""),
+    ("C2022", "conference_abstract", ""),
+    ("D2023", "journal_article", "B2021"),
     ("E2024", "journal_article", ""),  # a living-update study (after the 2026 review)
 ]
 ARMS = [  # arm_id, agent_a, agent_b, regimen, regimens_included, n_patients, n_trials
@@ -59,36 +61,94 @@ def ds(tmp_path_factory):
     package = json.loads((paths.DATA / "datapackage.json").read_text())
     package["resources"] = [r for r in package["resources"] if r["name"] in an.datapackage.TABLES]
     (root / "datapackage.json").write_text(json.dumps(package))
-    headers = {r["name"]: [f["name"] for f in r["schema"]["fields"]]
-               for r in package["resources"]}
+    headers = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in package["resources"]}
     for name in ("drugs", "regimens"):
         shutil.copy(paths.DATA / f"{name}.csv", root / f"{name}.csv")
-    _write(root / "studies.csv", headers["studies"], [
-        {"study_id": sid, "citation": f"{sid} et al.", "url": f"https://example.org/{sid}",
-         "design": "retrospective", "publication_type": kind, "population": "adult",
-         "disease": "IBD", "review_version": "living" if sid == "E2024" else "2026",
-         "inclusion_status": "candidate",
-         "overlaps_with": overlap} for sid, kind, overlap in STUDIES])
-    _write(root / "arms.csv", headers["arms"], [
-        {"arm_id": arm, "study_id": arm.split("/")[0], "agent_a": a, "agent_b": b,
-         "regimen": reg, "regimens_included": inc, "n_patients": n, "n_trials": t,
-         "source": "https://example.org/x", "locator": "Table 1", "kind": "primary"}
-        for arm, a, b, reg, inc, n, t in ARMS])
-    _write(root / "outcomes.csv", headers["outcomes"], [
-        {"arm_id": arm, "outcome": o, "events": e, "total": n, "timepoint": tp,
-         "analysed": analysed, "source": "https://example.org/x", "locator": "Table 2",
-         "kind": "primary"} for arm, o, e, n, tp, analysed in OUTCOMES])
-    _write(root / "published.csv", headers["published"], [
-        {"review": "anderson2026", "regimen": reg, "outcome": o, "estimate_pct": est,
-         "trials": tts, "source": "https://example.org/paper", "locator": "abstract"}
-        for reg, o, est, tts in PUBLISHED])
+    _write(
+        root / "studies.csv",
+        headers["studies"],
+        [
+            {
+                "study_id": sid,
+                "citation": f"{sid} et al.",
+                "url": f"https://example.org/{sid}",
+                "design": "retrospective",
+                "publication_type": kind,
+                "population": "adult",
+                "disease": "IBD",
+                "review_version": "living" if sid == "E2024" else "2026",
+                "inclusion_status": "candidate",
+                "overlaps_with": overlap,
+            }
+            for sid, kind, overlap in STUDIES
+        ],
+    )
+    _write(
+        root / "arms.csv",
+        headers["arms"],
+        [
+            {
+                "arm_id": arm,
+                "study_id": arm.split("/")[0],
+                "agent_a": a,
+                "agent_b": b,
+                "regimen": reg,
+                "regimens_included": inc,
+                "n_patients": n,
+                "n_trials": t,
+                "source": "https://example.org/x",
+                "locator": "Table 1",
+                "kind": "primary",
+            }
+            for arm, a, b, reg, inc, n, t in ARMS
+        ],
+    )
+    _write(
+        root / "outcomes.csv",
+        headers["outcomes"],
+        [
+            {
+                "arm_id": arm,
+                "outcome": o,
+                "events": e,
+                "total": n,
+                "timepoint": tp,
+                "analysed": analysed,
+                "source": "https://example.org/x",
+                "locator": "Table 2",
+                "kind": "primary",
+            }
+            for arm, o, e, n, tp, analysed in OUTCOMES
+        ],
+    )
+    _write(
+        root / "published.csv",
+        headers["published"],
+        [
+            {
+                "review": "anderson2026",
+                "regimen": reg,
+                "outcome": o,
+                "estimate_pct": est,
+                "trials": tts,
+                "source": "https://example.org/paper",
+                "locator": "abstract",
+            }
+            for reg, o, est, tts in PUBLISHED
+        ],
+    )
     return an.load_dataset(root)
 
 
 def test_outcome_rows_keep_analysed_rows_and_drop_superseded_studies(ds):
     rows = an.outcome_rows(ds, "sae")
-    assert sorted(rows["arm_id"]) == ["A2020/VDZ+aTNF", "B2021/VDZ+aTNF", "C2022/VDZ+UST",
-                                      "E2024/VDZ+UST", "E2024/mixed"]
+    assert sorted(rows["arm_id"]) == [
+        "A2020/VDZ+aTNF",
+        "B2021/VDZ+aTNF",
+        "C2022/VDZ+UST",
+        "E2024/VDZ+UST",
+        "E2024/mixed",
+    ]
     assert rows.set_index("arm_id").at["B2021/VDZ+aTNF", "events"] == 4  # week 52, analysed
 
 
@@ -192,8 +252,9 @@ def test_leave_one_out_table_on_two_studies(ds):
     assert (row["loo_min"], row["loo_max"]) == (0.1, 0.2)
     assert row["k"] == 2
     shown = influence_display(table).set_index(["Outcome", "Regimen"])
-    assert shown.at[("Serious adverse events", "VDZ+aTNF"), "Leave-one-out range"] == \
-        "10.0\u201320.0%"
+    assert (
+        shown.at[("Serious adverse events", "VDZ+aTNF"), "Leave-one-out range"] == "10.0\u201320.0%"
+    )
 
 
 def test_subgroup_test_and_small_study_tests_need_enough_data(ds):

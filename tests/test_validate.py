@@ -64,7 +64,7 @@ def _apply(root: Path, op: str, arg: dict) -> None:
     elif op == "drop_column":
         rows = _rows(path)
         index = rows[0].index(arg["column"])
-        _write_rows(path, [r[:index] + r[index + 1:] for r in rows])
+        _write_rows(path, [r[:index] + r[index + 1 :] for r in rows])
     elif op == "add_column":
         rows = _rows(path)
         _write_rows(path, [rows[0] + [arg["column"]]] + [r + [arg["value"]] for r in rows[1:]])
@@ -116,14 +116,36 @@ def test_malformed_case_is_rejected_with_its_message(tmp_path, name):
 
 def test_corpus_cases_cover_the_required_defects():
     required = {
-        "missing_column", "extra_column", "wrong_type", "negative_count",
-        "non_integer_count", "events_over_total", "total_over_arm_trials",
-        "total_over_arm_patients", "duplicate_drug", "duplicate_study", "unknown_study",
-        "unknown_arm", "unknown_drug", "regimen_not_matching_agents", "mixed_arm_with_agent",
-        "mixed_arm_without_regimens", "outcome_outside_vocabulary", "outcome_without_source",
-        "arm_without_locator", "doi_with_prefix", "pmid_with_prefix", "empty_file",
-        "utf8_bom", "not_utf8", "trailing_empty_rows", "trailing_empty_columns",
-        "excel_float", "thousands_separator", "two_analysed_rows", "overlaps_unknown_study",
+        "missing_column",
+        "extra_column",
+        "wrong_type",
+        "negative_count",
+        "non_integer_count",
+        "events_over_total",
+        "total_over_arm_trials",
+        "total_over_arm_patients",
+        "duplicate_drug",
+        "duplicate_study",
+        "unknown_study",
+        "unknown_arm",
+        "unknown_drug",
+        "regimen_not_matching_agents",
+        "mixed_arm_with_agent",
+        "mixed_arm_without_regimens",
+        "outcome_outside_vocabulary",
+        "outcome_without_source",
+        "arm_without_locator",
+        "doi_with_prefix",
+        "pmid_with_prefix",
+        "empty_file",
+        "utf8_bom",
+        "not_utf8",
+        "trailing_empty_rows",
+        "trailing_empty_columns",
+        "excel_float",
+        "thousands_separator",
+        "two_analysed_rows",
+        "overlaps_unknown_study",
         "published_unknown_regimen",
     }
     assert required <= set(CASES)
@@ -271,8 +293,12 @@ def test_other_resources_of_the_package_are_checked_against_their_schema(tmp_pat
         {
             "name": "releases",
             "path": "releases.csv",
-            "schema": {"fields": [{"name": "version", "type": "string"},
-                                  {"name": "studies", "type": "integer"}]},
+            "schema": {
+                "fields": [
+                    {"name": "version", "type": "string"},
+                    {"name": "studies", "type": "integer"},
+                ]
+            },
         }
     )
     (root / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")

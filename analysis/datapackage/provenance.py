@@ -10,8 +10,16 @@ from .. import paths
 from .load import Dataset
 
 #: Packages whose versions are reported in the methods chapter.
-PACKAGES = ("numpy", "scipy", "pandas", "matplotlib", "seaborn", "frictionless",
-            "jupyter-book", "myst-nb")
+PACKAGES = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "seaborn",
+    "frictionless",
+    "jupyter-book",
+    "myst-nb",
+)
 
 
 def package_version() -> str:
@@ -25,8 +33,14 @@ def package_version() -> str:
 def git_commit() -> str:
     """The current git commit (short), or ``'unknown'`` outside a checkout."""
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=paths.ROOT,
-                             capture_output=True, text=True, timeout=10, check=True)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=paths.ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"

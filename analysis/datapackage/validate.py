@@ -163,14 +163,14 @@ class Table:
         with the wrong number of cells are skipped.
         """
         sub = self.frame[list(columns)]
-        for row, values in zip(sub.index, sub.itertuples(index=False, name=None)):
+        for row, values in zip(sub.index, sub.itertuples(index=False, name=None), strict=True):
             row = int(row)
             if row in self.broken:
                 continue
             if self.invalid:
                 values = tuple(
                     None if (row, column) in self.invalid else value
-                    for column, value in zip(columns, values)
+                    for column, value in zip(columns, values, strict=True)
                 )
             yield row, values
 
@@ -222,7 +222,7 @@ def _decode(raw: bytes, file: str, problems: list[Problem]) -> str:
                 "CSV without BOM",
             )
         )
-        raw = raw[len(_BOM):]
+        raw = raw[len(_BOM) :]
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -272,9 +272,7 @@ def _read_csv(
         return None
     raw = path.read_bytes()
     if not raw.replace(_BOM, b"").strip():
-        problems.append(
-            Problem(file, None, None, "file is empty (expected a header row and data)")
-        )
+        problems.append(Problem(file, None, None, "file is empty (expected a header row and data)"))
         return None
     text = _decode(raw, file, problems)
     records: list[list[str]] = []
@@ -317,17 +315,14 @@ def _read_csv(
                 file,
                 1,
                 f"column {span}",
-                "empty column(s) after the last header (spreadsheet artefact): "
-                "delete them",
+                "empty column(s) after the last header (spreadsheet artefact): delete them",
             )
         )
     seen: dict[str, int] = {}
     for index, label in enumerate(header[:width]):
         if label.strip() == "":
             problems.append(
-                Problem(
-                    file, 1, f"column {_column_letter(index)}", "column has no header"
-                )
+                Problem(file, 1, f"column {_column_letter(index)}", "column has no header")
             )
         elif label in seen:
             problems.append(
@@ -335,8 +330,7 @@ def _read_csv(
                     file,
                     1,
                     label,
-                    f"duplicate column '{label}' (also column "
-                    f"{_column_letter(seen[label])})",
+                    f"duplicate column '{label}' (also column {_column_letter(seen[label])})",
                 )
             )
         else:
@@ -383,7 +377,7 @@ def _read_csv(
             continue
         flush_empty()
         if len(cells) > len(header):
-            extra = cells[len(header):]
+            extra = cells[len(header) :]
             if any(cell.strip() for cell in extra):
                 problems.append(
                     Problem(
@@ -566,9 +560,7 @@ def _schema_problems(
                 if len(key) == 1 and fields[key[0]].get("constraints", {}).get("unique"):
                     continue  # already reported as a unique-error
                 values = data[row_number - 1]
-                shown = ", ".join(
-                    f"{k}={values[order.index(k)]!r}" for k in key
-                )
+                shown = ", ".join(f"{k}={values[order.index(k)]!r}" for k in key)
                 message = f"duplicate row for {shown} (first at row {first_row})"
                 name = key[-1]
             else:
@@ -816,7 +808,9 @@ def _study_identified(t: Tables) -> Iterator[Problem]:
             )
     for row, (url,) in studies.rows("url"):
         if url and not url.startswith(("http://", "https://")):
-            yield studies.problem(row, "url", f"url {url!r} does not start with http:// or https://")
+            yield studies.problem(
+                row, "url", f"url {url!r} does not start with http:// or https://"
+            )
 
 
 def _published_regimen_known(t: Tables) -> Iterator[Problem]:
@@ -915,8 +909,14 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "arm regimen = regimens.csv label of its agents' class pair",
         (
-            "arms.agent_a", "arms.agent_b", "arms.regimen", "drugs.drug", "drugs.class_label",
-            "regimens.regimen", "regimens.class_a", "regimens.class_b",
+            "arms.agent_a",
+            "arms.agent_b",
+            "arms.regimen",
+            "drugs.drug",
+            "drugs.class_label",
+            "regimens.regimen",
+            "regimens.class_a",
+            "regimens.class_b",
         ),
         _arm_regimen_matches,
     ),
@@ -1019,9 +1019,7 @@ def read_tables(data_dir: Path | str | None = None) -> tuple[Tables, list[Proble
     extra = [n for n, r in resources.items() if n not in TABLES and "schema" in r]
     for name in (*TABLES, *extra):
         if name not in resources:
-            problems.append(
-                Problem("datapackage.json", None, None, f"no resource named '{name}'")
-            )
+            problems.append(Problem("datapackage.json", None, None, f"no resource named '{name}'"))
             continue
         resource = resources[name]
         file = resource["path"]
@@ -1111,6 +1109,5 @@ def validate_with_summary(data_dir: Path | str | None = None) -> tuple[list[Prob
         return len(tables[name].frame) if name in tables else 0
 
     return problems, (
-        f"OK: {count('studies')} studies, {count('arms')} arms, "
-        f"{count('outcomes')} outcome rows"
+        f"OK: {count('studies')} studies, {count('arms')} arms, {count('outcomes')} outcome rows"
     )

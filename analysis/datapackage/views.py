@@ -45,11 +45,17 @@ def as_of(ds: Dataset, review_versions) -> Dataset:
     keep = set(review_versions)
     studies = ds.studies[ds.studies["review_version"].isin(keep)]
     # A study superseded by a report outside the view is no longer superseded in it.
-    studies = studies.assign(overlaps_with=studies["overlaps_with"].where(
-        studies["overlaps_with"].isin(studies["study_id"]), ""))
+    studies = studies.assign(
+        overlaps_with=studies["overlaps_with"].where(
+            studies["overlaps_with"].isin(studies["study_id"]), ""
+        )
+    )
     arms = ds.arms[ds.arms["study_id"].isin(studies["study_id"])]
     outcomes = ds.outcomes[ds.outcomes["arm_id"].isin(arms["arm_id"])]
-    view = dataclasses.replace(ds, studies=studies.reset_index(drop=True),
-                               arms=arms.reset_index(drop=True),
-                               outcomes=outcomes.reset_index(drop=True))
+    view = dataclasses.replace(
+        ds,
+        studies=studies.reset_index(drop=True),
+        arms=arms.reset_index(drop=True),
+        outcomes=outcomes.reset_index(drop=True),
+    )
     return dataclasses.replace(view, sha256=evidence_sha256(view))

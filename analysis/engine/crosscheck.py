@@ -16,7 +16,6 @@ import sys
 
 import numpy as np
 import pandas as pd
-
 from scipy.special import logit
 
 from .glmm import BinomialNormalModel, fit_glmm
@@ -26,26 +25,53 @@ from .results import Method
 #: The reference settings (metafor 3.8-1 conventions: z PI except with Knapp-Hartung, k = 1
 #: pooled on the transformed scale, GLMM refusing k = 1); see ``validation/README.md``.
 CROSSCHECK: dict[str, Method] = {
-    "PFT_DL": Method("iv", "freeman-tukey", "DL", "wald", "z", "none", "PFT_DL",
-                     single_study="model"),
+    "PFT_DL": Method(
+        "iv", "freeman-tukey", "DL", "wald", "z", "none", "PFT_DL", single_study="model"
+    ),
     "PLO_DL": Method("iv", "logit", "DL", "wald", "z", "only0", "PLO_DL", single_study="model"),
-    "PLO_REML": Method("iv", "logit", "REML", "wald", "z", "only0", "PLO_REML",
-                       single_study="model"),
-    "PLO_REML_HK": Method("iv", "logit", "REML", "hk", "t", "only0", "PLO_REML_HK",
-                          single_study="model"),
+    "PLO_REML": Method(
+        "iv", "logit", "REML", "wald", "z", "only0", "PLO_REML", single_study="model"
+    ),
+    "PLO_REML_HK": Method(
+        "iv", "logit", "REML", "hk", "t", "only0", "PLO_REML_HK", single_study="model"
+    ),
     "PLO_PM": Method("iv", "logit", "PM", "wald", "z", "only0", "PLO_PM", single_study="model"),
     "PAS_DL": Method("iv", "arcsine", "DL", "wald", "z", "none", "PAS_DL", single_study="model"),
     "PR_DL": Method("iv", "raw", "DL", "wald", "z", "only0", "PR_DL", single_study="model"),
-    "GLMM_PLO": Method("glmm", "logit", "ML", "wald", "z", "none", "GLMM_PLO",
-                       single_study="model"),
+    "GLMM_PLO": Method(
+        "glmm", "logit", "ML", "wald", "z", "none", "GLMM_PLO", single_study="model"
+    ),
+    "GLMM_PLO_TPI": Method(
+        "glmm", "logit", "ML", "wald", "t", "none", "GLMM_PLO_TPI", single_study="model"
+    ),
 }
 
-COLUMNS = ["case", "setting", "k", "est", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "i2",
-           "q", "err"]
+COLUMNS = [
+    "case",
+    "setting",
+    "k",
+    "est",
+    "ci_lb",
+    "ci_ub",
+    "pi_lb",
+    "pi_ub",
+    "tau2",
+    "i2",
+    "q",
+    "err",
+]
 NUMBERS = ["est", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "i2", "q"]
 #: Our result fields -> the reference's columns (metafor's names).
-METAFOR_NAMES = {"estimate": "est", "ci_low": "ci_lb", "ci_high": "ci_ub", "pi_low": "pi_lb",
-                 "pi_high": "pi_ub", "tau2": "tau2", "i2": "i2", "q": "q"}
+METAFOR_NAMES = {
+    "estimate": "est",
+    "ci_low": "ci_lb",
+    "ci_high": "ci_ub",
+    "pi_low": "pi_lb",
+    "pi_high": "pi_ub",
+    "tau2": "tau2",
+    "i2": "i2",
+    "q": "q",
+}
 GLMM_NAMES = {k: v for k, v in METAFOR_NAMES.items() if v not in ("i2", "q")}
 #: Absolute tolerances (``validation/README.md``).
 TOL_IV = 1e-6
@@ -105,27 +131,38 @@ def _glmm_adjudicate(row, cases: pd.DataFrame) -> str:
     ours_ll = ll(row["est_ours"], row["tau2_ours"])
     ref_ll = ll(row["est_ref"], row["tau2_ref"])
     if ours_ll > ref_ll + 1e-4:
-        return (f"lme4 local optimum: log-likelihood {ref_ll:.6f} at metafor's estimate < "
-                f"{ours_ll:.6f} at ours")
+        return (
+            f"lme4 local optimum: log-likelihood {ref_ll:.6f} at metafor's estimate < "
+            f"{ours_ll:.6f} at ours"
+        )
     z = 1.959963984540054
     se_ref = (logit(row["ci_ub_ref"]) - logit(row["ci_lb_ref"])) / (2 * z)
     se_ours = (logit(row["ci_ub_ours"]) - logit(row["ci_lb_ours"])) / (2 * z)
     scale = max(1.0, float(row["tau2_ref"]) / 5)
-    same_fit = (abs(row["est_ours"] - row["est_ref"]) <= TOL_GLMM * scale
-                and abs(row["tau2_ours"] - row["tau2_ref"]) <= TOL_GLMM * max(1.0, row["tau2_ref"]) * scale)
+    same_fit = (
+        abs(row["est_ours"] - row["est_ref"]) <= TOL_GLMM * scale
+        and abs(row["tau2_ours"] - row["tau2_ref"]) <= TOL_GLMM * max(1.0, row["tau2_ref"]) * scale
+    )
     if same_fit:
         se15 = float(fit_glmm(x, n, nagq=15, profile_ci=False).se[0])
         # our SE is known far better than the gap: refining the quadrature moves it by less
         # than a tenth of the difference from metafor's
         if abs(se15 - se_ours) < 0.1 * abs(se_ref - se_ours):
-            return (f"lme4 SE differs: metafor {se_ref:.4f} vs ours {se_ours:.4f} (logit scale; "
-                    f"ours {se15:.4f} with 15 quadrature points), same estimate and tau²; "
-                    "lme4 differentiates its deviance numerically")
+            return (
+                f"lme4 SE differs: metafor {se_ref:.4f} vs ours {se_ours:.4f} (logit scale; "
+                f"ours {se15:.4f} with 15 quadrature points), same estimate and tau²; "
+                "lme4 differentiates its deviance numerically"
+            )
     return ""
 
 
-def compare(ours: pd.DataFrame, reference: pd.DataFrame, tol_iv: float = TOL_IV,
-            tol_glmm: float = TOL_GLMM, cases: pd.DataFrame | None = None) -> pd.DataFrame:
+def compare(
+    ours: pd.DataFrame,
+    reference: pd.DataFrame,
+    tol_iv: float = TOL_IV,
+    tol_glmm: float = TOL_GLMM,
+    cases: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Disagreements between our rows and metafor's.
 
     Parameters
@@ -142,8 +179,9 @@ def compare(ours: pd.DataFrame, reference: pd.DataFrame, tol_iv: float = TOL_IV,
     -------
     DataFrame
         One row per disagreement: ``case, setting, column, ours, metafor, diff, tol, note``
-        (empty when everything agrees); rows with a ``note`` are explained, not failures. A refusal (``err``) on one side only counts as a
-        disagreement, and so does a missing row.
+        (empty when everything agrees); rows with a ``note`` are explained, not failures.
+        A refusal (``err``) on one side only counts as a disagreement, and so does a
+        missing row.
 
     Notes
     -----
@@ -158,22 +196,38 @@ def compare(ours: pd.DataFrame, reference: pd.DataFrame, tol_iv: float = TOL_IV,
     """
     ref = reference.copy()
     ref["err"] = ref["err"].fillna("").astype(str)
-    merged = ref.merge(ours, on=["case", "setting"], how="outer", suffixes=("_ref", "_ours"),
-                       indicator=True)
+    merged = ref.merge(
+        ours, on=["case", "setting"], how="outer", suffixes=("_ref", "_ours"), indicator=True
+    )
     problems = []
     for _, row in merged.iterrows():
-        start = len(problems)
         key = {"case": row["case"], "setting": row["setting"]}
         tol = tol_glmm if str(row["setting"]).startswith("GLMM") else tol_iv
         if row["_merge"] != "both":
-            problems.append({**key, "column": "row", "ours": row["_merge"], "metafor": "",
-                             "diff": np.nan, "tol": tol})
+            problems.append(
+                {
+                    **key,
+                    "column": "row",
+                    "ours": row["_merge"],
+                    "metafor": "",
+                    "diff": np.nan,
+                    "tol": tol,
+                }
+            )
             continue
         err_ref = str(row["err_ref"] or "").strip()
         err_ours = str(row["err_ours"] if isinstance(row["err_ours"], str) else "").strip()
         if bool(err_ref) != bool(err_ours):
-            problems.append({**key, "column": "err", "ours": err_ours, "metafor": err_ref,
-                             "diff": np.nan, "tol": tol})
+            problems.append(
+                {
+                    **key,
+                    "column": "err",
+                    "ours": err_ours,
+                    "metafor": err_ref,
+                    "diff": np.nan,
+                    "tol": tol,
+                }
+            )
             continue
         if err_ref:
             continue
@@ -187,8 +241,9 @@ def compare(ours: pd.DataFrame, reference: pd.DataFrame, tol_iv: float = TOL_IV,
                 big = abs(float(row["tau2_ref"]))
                 limit = tol * (max(1.0, big) if col == "tau2" else max(1.0, big / 5))
             if not diff <= limit:
-                problems.append({**key, "column": col, "ours": a, "metafor": b, "diff": diff,
-                                 "tol": limit})
+                problems.append(
+                    {**key, "column": col, "ours": a, "metafor": b, "diff": diff, "tol": limit}
+                )
     return _with_notes(problems, merged, cases, tol_glmm)
 
 
@@ -209,14 +264,16 @@ def _with_notes(problems, merged, cases, tol_glmm) -> pd.DataFrame:
 
 
 def _write(frame: pd.DataFrame, path) -> None:
-    frame.to_csv(path, index=False, na_rep="NA", float_format="%.15g",
-                 quoting=csv.QUOTE_NONNUMERIC)
+    frame.to_csv(path, index=False, na_rep="NA", float_format="%.15g", quoting=csv.QUOTE_NONNUMERIC)
 
 
 def main(argv=None) -> int:
     """Command-line entry point (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m analysis.engine.crosscheck", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis.engine.crosscheck",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("cases", help="CSV with columns case,events,total")
     parser.add_argument("-o", "--output", help="output CSV (default: standard output)")
     parser.add_argument("--compare", metavar="REFERENCE", help="metafor's reference.csv")
@@ -227,28 +284,47 @@ def main(argv=None) -> int:
     elif not args.compare:
         _write(ours, sys.stdout)
     if args.compare:
-        problems = compare(ours, pd.read_csv(args.compare, keep_default_na=True),
-                           cases=pd.read_csv(args.cases))
+        problems = compare(
+            ours, pd.read_csv(args.compare, keep_default_na=True), cases=pd.read_csv(args.cases)
+        )
         n_rows = len(ours)
         explained = problems[problems["note"] != ""]
         problems = problems[problems["note"] == ""]
         if len(explained):
-            print(f"crosscheck: {len(explained)} GLMM difference(s) explained as lme4 failures "
-                  "(not counted):", file=sys.stderr)
+            print(
+                f"crosscheck: {len(explained)} GLMM difference(s) explained as lme4 failures "
+                "(not counted):",
+                file=sys.stderr,
+            )
             with pd.option_context("display.width", 250, "display.max_colwidth", 120):
-                print(explained.drop_duplicates(["case", "setting"])[["case", "setting", "note"]]
-                      .to_string(index=False), file=sys.stderr)
+                print(
+                    explained.drop_duplicates(["case", "setting"])[
+                        ["case", "setting", "note"]
+                    ].to_string(index=False),
+                    file=sys.stderr,
+                )
         if len(problems):
-            with pd.option_context("display.width", 200, "display.max_rows", 500,
-                                   "display.max_colwidth", 60, "display.float_format",
-                                   "{:.10g}".format):
+            with pd.option_context(
+                "display.width",
+                200,
+                "display.max_rows",
+                500,
+                "display.max_colwidth",
+                60,
+                "display.float_format",
+                "{:.10g}".format,
+            ):
                 print(problems.drop(columns="note").to_string(index=False), file=sys.stderr)
-            print(f"crosscheck: {len(problems)} disagreement(s) with metafor in {n_rows} rows",
-                  file=sys.stderr)
+            print(
+                f"crosscheck: {len(problems)} disagreement(s) with metafor in {n_rows} rows",
+                file=sys.stderr,
+            )
             return 1
-        print(f"crosscheck: all {n_rows} rows agree with metafor (IV {TOL_IV:g}, GLMM "
-              f"{TOL_GLMM:g}){' apart from the lme4 failures above' if len(explained) else ''}",
-              file=sys.stderr)
+        print(
+            f"crosscheck: all {n_rows} rows agree with metafor (IV {TOL_IV:g}, GLMM "
+            f"{TOL_GLMM:g}){' apart from the lme4 failures above' if len(explained) else ''}",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -29,9 +29,9 @@ _PROFILE_TAU_MAX = 10.0  # a between-study SD beyond 30 logits means the MLE div
 class GLMMConvergenceError(RuntimeError):
     """The GLMM could not be fitted: too few studies, no finite MLE, or no convergence.
 
-    Raised instead of returning a silent fallback. ``pool_proportions`` catches it only when
-    the :class:`~analysis.engine.results.Method` names a ``fallback`` and then says so in ``message``
-    and sets ``fallback=True`` on the result.
+    Raised instead of returning a silent fallback. ``pool_proportions`` catches it only
+    when the :class:`~analysis.engine.results.Method` names a ``fallback`` and then says so
+    in ``message`` and sets ``fallback=True`` on the result.
     """
 
 
@@ -210,10 +210,12 @@ class BinomialNormalModel:
         # used as the (very close) curvature in the Newton steps
         h_mm = np.einsum("ij,ij->i", pis, s_mu) - (pi * info).sum(axis=1) - e_mu * e_mu
         piz = pi * z
-        h_mt = np.einsum("ij,ij->i", pis, s_tau) - np.einsum("ij,ij->i", piz, info) \
-            - e_mu * e_tau
-        h_tt = np.einsum("ij,ij->i", pi * s_tau, s_tau) \
-            - np.einsum("ij,ij->i", piz * z, info) - e_tau * e_tau
+        h_mt = np.einsum("ij,ij->i", pis, s_tau) - np.einsum("ij,ij->i", piz, info) - e_mu * e_tau
+        h_tt = (
+            np.einsum("ij,ij->i", pi * s_tau, s_tau)
+            - np.einsum("ij,ij->i", piz * z, info)
+            - e_tau * e_tau
+        )
         hess = np.zeros((G + 1, G + 1))
         if G == 1:
             hess[0, 0] = h_mm.sum()
@@ -226,11 +228,12 @@ class BinomialNormalModel:
 
 
 def _backtrack(evaluate, x, step, ll):
-    """Damped ascent step: cap ``step`` at :data:`_MAX_STEP` (trust region), then halve it
-    until the log-likelihood does not fall.
+    """Take a damped ascent step.
 
-    Returns ``(x_new, step_taken, evaluate(x_new))``, or ``(None, None, None)`` when no
-    step down to 1e-8 of the full one ascends (stationary to working precision).
+    Cap ``step`` at :data:`_MAX_STEP` (trust region), then halve it until the
+    log-likelihood does not fall. Returns ``(x_new, step_taken, evaluate(x_new))``, or
+    ``(None, None, None)`` when no step down to 1e-8 of the full one ascends (stationary
+    to working precision).
     """
     longest = float(np.max(np.abs(step)))
     if longest > _MAX_STEP:  # at most 2 logits per iteration
@@ -299,8 +302,10 @@ def _newton(model: BinomialNormalModel, mu0, tau0, fix_tau: bool = False):
         theta[idx] = sub
         ll, grad, louis = found
         gtol = (1e-6 if fix_tau else 1e-10) * (1 + np.sqrt(np.sum(model.n)))
-        if np.max(np.abs(taken)) < 1e-10 * (1 + np.max(np.abs(theta))) or \
-                np.max(np.abs(grad[idx])) < gtol:
+        if (
+            np.max(np.abs(taken)) < 1e-10 * (1 + np.max(np.abs(theta)))
+            or np.max(np.abs(grad[idx])) < gtol
+        ):
             return theta, ll, grad, hess, it
         if abs(theta[G]) > _TAU_MAX or np.any(np.abs(theta[:G]) > 50):
             raise GLMMConvergenceError(
@@ -317,13 +322,21 @@ def _quasi_newton(model: BinomialNormalModel, mu0, tau0, error):
         ll, grad, _ = model.evaluate(theta[:G], theta[G], hessian=False)
         return -ll, -grad
 
-    res = optimize.minimize(f, np.append(mu0, tau0), jac=True, method="L-BFGS-B",
-                            bounds=[(-50, 50)] * G + [(0.0, _TAU_MAX)],
-                            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9})
+    res = optimize.minimize(
+        f,
+        np.append(mu0, tau0),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(-50, 50)] * G + [(0.0, _TAU_MAX)],
+        options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9},
+    )
     ll, grad, _ = model.evaluate(res.x[:G], res.x[G], hessian=False)
     free = grad if res.x[G] > 0 else grad[:G]
-    if not np.all(np.isfinite(res.x)) or np.max(np.abs(free)) > 1e-5 * (1 + np.sqrt(np.sum(model.n))) \
-            or res.x[G] >= _TAU_MAX:
+    if (
+        not np.all(np.isfinite(res.x))
+        or np.max(np.abs(free)) > 1e-5 * (1 + np.sqrt(np.sum(model.n)))
+        or res.x[G] >= _TAU_MAX
+    ):
         raise GLMMConvergenceError(f"{error}; a quasi-Newton search did not converge either")
     return res.x, ll, res.nit
 
@@ -353,13 +366,16 @@ def _start(x, n, g, G):
     mu = np.bincount(g, w * y, minlength=G) / np.bincount(g, w, minlength=G)
     r2 = float(np.sum(w * (y - mu[g]) ** 2))
     df = len(x) - G
-    trp = float(np.sum(w) - np.sum(np.bincount(g, w * w, minlength=G) / np.bincount(g, w, minlength=G)))
+    trp = float(
+        np.sum(w) - np.sum(np.bincount(g, w * w, minlength=G) / np.bincount(g, w, minlength=G))
+    )
     tau2 = max(0.0, (r2 - df) / trp) if df > 0 else 0.0
     return mu, max(np.sqrt(tau2), 0.3)
 
 
-def fit_glmm(events, totals, groups=None, *, nagq: int = NAGQ, level: float = 0.95,
-             profile_ci: bool = True) -> GLMMFit:
+def fit_glmm(
+    events, totals, groups=None, *, nagq: int = NAGQ, level: float = 0.95, profile_ci: bool = True
+) -> GLMMFit:
     """Fit the binomial-normal random-intercept model by maximum likelihood.
 
     Parameters
@@ -480,14 +496,31 @@ def fit_glmm(events, totals, groups=None, *, nagq: int = NAGQ, level: float = 0.
             se_tau = float(1 / np.sqrt(-hess[G, G])) if hess[G, G] < 0 else np.nan
         # path of the intercepts along the profile at the MLE: -H_mm^-1 H_mt
         dmu = -np.linalg.solve(hess[:G, :G], hess[:G, G]) if tau > 0 else None
-        lo, hi = _profile_ci(model, mu, tau, ll, level, se_tau, dmu_dtau=dmu,
-                             ll_zero=ll0 if tau > 0 else None)
-    return GLMMFit(mu=mu, cov=cov, tau2=float(tau * tau), tau2_ci_low=lo, tau2_ci_high=hi,
-                   loglik=float(ll), iterations=it)
+        lo, hi = _profile_ci(
+            model, mu, tau, ll, level, se_tau, dmu_dtau=dmu, ll_zero=ll0 if tau > 0 else None
+        )
+    return GLMMFit(
+        mu=mu,
+        cov=cov,
+        tau2=float(tau * tau),
+        tau2_ci_low=lo,
+        tau2_ci_high=hi,
+        loglik=float(ll),
+        iterations=it,
+    )
 
 
-def _profile_ci(model: BinomialNormalModel, mu_hat, tau_hat, ll_hat, level, se_tau=np.nan, *,
-                dmu_dtau=None, ll_zero=None):
+def _profile_ci(
+    model: BinomialNormalModel,
+    mu_hat,
+    tau_hat,
+    ll_hat,
+    level,
+    se_tau=np.nan,
+    *,
+    dmu_dtau=None,
+    ll_zero=None,
+):
     """Profile-likelihood CI for tau²: 2 (l_max - l_p(tau)) = χ²_1(level).
 
     Each limit is a root of the signed root deviance ``r(tau) = sign(tau - tau_hat)
@@ -534,8 +567,9 @@ def _profile_ci(model: BinomialNormalModel, mu_hat, tau_hat, ll_hat, level, se_t
                 break
             if np.max(np.abs(gm)) < gtol:
                 break
-            cand, _, found = _backtrack(lambda m: model.evaluate(m, tau, hessian=False),
-                                        mu, -gm / h, ll)
+            cand, _, found = _backtrack(
+                lambda m: model.evaluate(m, tau, hessian=False), mu, -gm / h, ll
+            )
             if cand is None:
                 break
             ll_new, g_new, _ = found

@@ -200,8 +200,12 @@ def _loglik(y, v, t, d: _Design, reml: bool) -> float:
     w = 1.0 / (v + t)
     rss = d.rss(y, w)
     if reml:
-        return -0.5 * (d.k - d.p) * np.log(2 * np.pi) - 0.5 * np.sum(np.log(v + t)) \
-            - 0.5 * d.logdet_xwx(w) - 0.5 * rss
+        return (
+            -0.5 * (d.k - d.p) * np.log(2 * np.pi)
+            - 0.5 * np.sum(np.log(v + t))
+            - 0.5 * d.logdet_xwx(w)
+            - 0.5 * rss
+        )
     return -0.5 * d.k * np.log(2 * np.pi) - 0.5 * np.sum(np.log(v + t)) - 0.5 * rss
 
 
@@ -238,8 +242,12 @@ def _tau2_ml(y, v, d: _Design, reml: bool) -> float:
 def _tau2_ml_direct(y, v, d: _Design, reml: bool) -> float:
     """Maximise the (restricted) log-likelihood over [0, upper] directly (bounded Brent)."""
     upper = max(_TAU2_MAX, 10 * float(np.var(y)) + 10 * float(np.max(v)))
-    res = optimize.minimize_scalar(lambda t: -_loglik(y, v, t, d, reml), bounds=(0.0, upper),
-                                   method="bounded", options={"xatol": 1e-12})
+    res = optimize.minimize_scalar(
+        lambda t: -_loglik(y, v, t, d, reml),
+        bounds=(0.0, upper),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
     t = float(res.x)
     return 0.0 if _loglik(y, v, 0.0, d, reml) >= _loglik(y, v, t, d, reml) else t
 

@@ -15,12 +15,28 @@ from .transforms import escalc
 #: Fewest studies for a small-study test (R meta ``metabias(k.min = 10)``; Sterne et al. 2011).
 K_MIN = 10
 SMALL_STUDY_TESTS = ("peters", "egger")
-LOO_COLUMNS = ["omitted", "k", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "mu",
-               "se", "tau2", "i2", "q", "q_pvalue", "fallback", "message"]
+LOO_COLUMNS = [
+    "omitted",
+    "k",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "pi_low",
+    "pi_high",
+    "mu",
+    "se",
+    "tau2",
+    "i2",
+    "q",
+    "q_pvalue",
+    "fallback",
+    "message",
+]
 
 
-def leave_one_out(events, totals, labels=None, method: Method | None = None,
-                  **overrides) -> pd.DataFrame:
+def leave_one_out(
+    events, totals, labels=None, method: Method | None = None, **overrides
+) -> pd.DataFrame:
     """Pool again with each study left out in turn.
 
     Parameters
@@ -60,15 +76,24 @@ def leave_one_out(events, totals, labels=None, method: Method | None = None,
             result = r.to_dict()
             row.update({c: result[c] for c in LOO_COLUMNS[2:]})
         except (GLMMConvergenceError, EstimationError, ValueError) as error:
-            row.update(dict.fromkeys(LOO_COLUMNS[2:-2], np.nan), fallback=False,
-                       message=f"{type(error).__name__}: {error}")
+            row.update(
+                dict.fromkeys(LOO_COLUMNS[2:-2], np.nan),
+                fallback=False,
+                message=f"{type(error).__name__}: {error}",
+            )
         rows.append(row)
     return pd.DataFrame(rows, columns=LOO_COLUMNS)
 
 
-def small_study_test(events, totals, *, test: str = "peters",
-                     method: Method | None = None, k_min: int = K_MIN,
-                     **overrides) -> SmallStudyTest:
+def small_study_test(
+    events,
+    totals,
+    *,
+    test: str = "peters",
+    method: Method | None = None,
+    k_min: int = K_MIN,
+    **overrides,
+) -> SmallStudyTest:
     """Regression test for small-study effects, done only when k >= ``k_min``.
 
     Parameters
@@ -112,8 +137,17 @@ def small_study_test(events, totals, *, test: str = "peters",
     m = resolve_method(method, **overrides)
     k = len(x)
     if k < k_min:
-        return SmallStudyTest(test, k, False, np.nan, np.nan, np.nan, np.nan, np.nan,
-                              f"not done: k = {k} < {k_min} studies")
+        return SmallStudyTest(
+            test,
+            k,
+            False,
+            np.nan,
+            np.nan,
+            np.nan,
+            np.nan,
+            np.nan,
+            f"not done: k = {k} < {k_min} studies",
+        )
     transform = "logit" if m.model == "glmm" else m.transform
     cc = "only0" if (m.model == "glmm" or m.cc == "none") else m.cc
     yi, vi = escalc(x, n, transform, cc)
@@ -136,5 +170,14 @@ def small_study_test(events, totals, *, test: str = "peters",
     t = est / se if se > 0 else (0.0 if est == 0 else np.inf)
     p = float(2 * stats.t.sf(abs(t), df))
     what = "intercept of y/se on 1/se" if test == "egger" else "slope of y on 1/n (weights 1/v)"
-    return SmallStudyTest(test, k, True, est, se, float(t), float(df), p,
-                          f"{test.capitalize()} test on the {transform} scale: {what}")
+    return SmallStudyTest(
+        test,
+        k,
+        True,
+        est,
+        se,
+        float(t),
+        float(df),
+        p,
+        f"{test.capitalize()} test on the {transform} scale: {what}",
+    )

@@ -18,12 +18,18 @@ MODELS = ("iv", "glmm")
 CI_METHODS = ("wald", "hk", "hk-adhoc")
 PI_METHODS = ("t", "z")
 SINGLE_STUDY = ("exact", "model")
-_CHOICES = {"model": MODELS, "transform": TRANSFORMS, "tau2": TAU2_METHODS, "ci": CI_METHODS,
-            "pi": PI_METHODS, "cc": CC_RULES, "study_ci": STUDY_CI_METHODS,
-            "single_study": SINGLE_STUDY}
+_CHOICES = {
+    "model": MODELS,
+    "transform": TRANSFORMS,
+    "tau2": TAU2_METHODS,
+    "ci": CI_METHODS,
+    "pi": PI_METHODS,
+    "cc": CC_RULES,
+    "study_ci": STUDY_CI_METHODS,
+    "single_study": SINGLE_STUDY,
+}
 #: Settings of the inverse-variance logit companion of a GLMM (weights, Q, I²).
-_COMPANION = Method(model="iv", transform="logit", tau2="REML", ci="hk-adhoc", pi="t",
-                    cc="only0")
+_COMPANION = Method(model="iv", transform="logit", tau2="REML", ci="hk-adhoc", pi="t", cc="only0")
 
 
 def resolve_method(method: Method | None = None, **overrides) -> Method:
@@ -90,10 +96,15 @@ def validate_counts(events, totals, labels=None):
         Empty input, unequal lengths, non-numeric, missing or non-integer values, negative
         events, totals below 1, events above totals. The message names the studies.
     """
+
     def as_int(values, name):
-        arr = np.asarray(values).ravel() if isinstance(values, np.ndarray) \
-            else np.asarray(list(values) if not np.isscalar(values) else [values],
-                            dtype=object).ravel()
+        arr = (
+            np.asarray(values).ravel()
+            if isinstance(values, np.ndarray)
+            else np.asarray(
+                list(values) if not np.isscalar(values) else [values], dtype=object
+            ).ravel()
+        )
         if arr.dtype == bool or any(isinstance(v, (bool, np.bool_)) for v in arr):
             raise ValueError(f"{name} must be counts, not booleans")
         if arr.dtype.kind in "USO" and any(isinstance(v, (str, bytes)) for v in arr):
@@ -103,11 +114,15 @@ def validate_counts(events, totals, labels=None):
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{name} must be numeric counts: {exc}") from None
         if not np.all(np.isfinite(f)):
-            raise ValueError(f"{name} has missing or infinite values at positions "
-                             f"{np.flatnonzero(~np.isfinite(f)).tolist()}")
+            raise ValueError(
+                f"{name} has missing or infinite values at positions "
+                f"{np.flatnonzero(~np.isfinite(f)).tolist()}"
+            )
         if np.any(f != np.round(f)):
-            raise ValueError(f"{name} must be whole numbers; non-integer at positions "
-                             f"{np.flatnonzero(f != np.round(f)).tolist()}")
+            raise ValueError(
+                f"{name} must be whole numbers; non-integer at positions "
+                f"{np.flatnonzero(f != np.round(f)).tolist()}"
+            )
         return f.astype(np.int64)
 
     x = as_int(events, "events")
@@ -144,10 +159,19 @@ def _crit(level: float, df: float) -> float:
 def _studies(x, n, labels, m: Method, weights, yi, vi) -> pd.DataFrame:
     lo, hi = study_ci(x, n, m.study_ci, m.level)
     w = np.asarray(weights, dtype=float)
-    return pd.DataFrame({
-        "label": labels, "events": x, "total": n, "proportion": x / n,
-        "ci_low": lo, "ci_high": hi, "weight": 100 * w / w.sum(), "yi": yi, "vi": vi,
-    })
+    return pd.DataFrame(
+        {
+            "label": labels,
+            "events": x,
+            "total": n,
+            "proportion": x / n,
+            "ci_low": lo,
+            "ci_high": hi,
+            "weight": 100 * w / w.sum(),
+            "yi": yi,
+            "vi": vi,
+        }
+    )
 
 
 def _interval(mu, half, transform, n):
@@ -155,13 +179,27 @@ def _interval(mu, half, transform, n):
     return float(min(lo, hi)), float(max(lo, hi))
 
 
-def _assemble(x, n, labels, m: Method, *, mu, se, tau2, tau2_ci, het: Heterogeneity,
-              ci_df, pi_df, studies, transform, message="") -> PooledProportion:
+def _assemble(
+    x,
+    n,
+    labels,
+    m: Method,
+    *,
+    mu,
+    se,
+    tau2,
+    tau2_ci,
+    het: Heterogeneity,
+    ci_df,
+    pi_df,
+    studies,
+    transform,
+    message="",
+) -> PooledProportion:
     """Back-transform and package one pooled result."""
     est = float(back_transform(np.array([mu]), transform, n)[0])
     ci_low, ci_high = _interval(mu, _crit(m.level, ci_df) * se, transform, n)
-    pi_low, pi_high = _interval(mu, _crit(m.level, pi_df) * np.sqrt(se * se + tau2),
-                                transform, n)
+    pi_low, pi_high = _interval(mu, _crit(m.level, pi_df) * np.sqrt(se * se + tau2), transform, n)
     vt = het.vt
     if het.q_df > 0 and vt > 0:
         i2 = 100 * tau2 / (tau2 + vt)
@@ -170,13 +208,31 @@ def _assemble(x, n, labels, m: Method, *, mu, se, tau2, tau2_ci, het: Heterogene
     else:
         i2, i2_lo, i2_hi, h2 = 0.0, 0.0, 0.0, 1.0
     return PooledProportion(
-        estimate=est, ci_low=ci_low, ci_high=ci_high, pi_low=pi_low, pi_high=pi_high,
-        mu=float(mu), se=float(se), tau2=float(tau2), tau2_ci_low=float(tau2_ci[0]),
-        tau2_ci_high=float(tau2_ci[1]), i2=float(i2), i2_ci_low=float(i2_lo),
-        i2_ci_high=float(i2_hi), h2=float(h2), q=float(het.q), q_df=int(het.q_df),
-        q_pvalue=float(het.q_pvalue), k=len(x), n_total=int(n.sum()),
-        events_total=int(x.sum()), method=m, studies=studies, message=message,
-        ci_df=float(ci_df), pi_df=float(pi_df),
+        estimate=est,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        pi_low=pi_low,
+        pi_high=pi_high,
+        mu=float(mu),
+        se=float(se),
+        tau2=float(tau2),
+        tau2_ci_low=float(tau2_ci[0]),
+        tau2_ci_high=float(tau2_ci[1]),
+        i2=float(i2),
+        i2_ci_low=float(i2_lo),
+        i2_ci_high=float(i2_hi),
+        h2=float(h2),
+        q=float(het.q),
+        q_df=int(het.q_df),
+        q_pvalue=float(het.q_pvalue),
+        k=len(x),
+        n_total=int(n.sum()),
+        events_total=int(x.sum()),
+        method=m,
+        studies=studies,
+        message=message,
+        ci_df=float(ci_df),
+        pi_df=float(pi_df),
     )
 
 
@@ -189,13 +245,32 @@ def _single_exact(x, n, labels, m: Method) -> PooledProportion:
     het = Heterogeneity(0.0, 0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     p = float(x[0] / n[0])
     return PooledProportion(
-        estimate=p, ci_low=float(lo[0]), ci_high=float(hi[0]), pi_low=float(lo[0]),
-        pi_high=float(hi[0]), mu=float(yi[0]), se=float(np.sqrt(vi[0])), tau2=0.0,
-        tau2_ci_low=0.0, tau2_ci_high=0.0, i2=0.0, i2_ci_low=0.0, i2_ci_high=0.0, h2=1.0,
-        q=het.q, q_df=0, q_pvalue=1.0, k=1, n_total=int(n[0]), events_total=int(x[0]),
-        method=m, studies=_studies(x, n, labels, m, [1.0], yi, vi),
-        message=(f"Single study: its own proportion with the {name} "
-                 f"{100 * m.level:g}% CI; nothing pooled, heterogeneity not estimable."),
+        estimate=p,
+        ci_low=float(lo[0]),
+        ci_high=float(hi[0]),
+        pi_low=float(lo[0]),
+        pi_high=float(hi[0]),
+        mu=float(yi[0]),
+        se=float(np.sqrt(vi[0])),
+        tau2=0.0,
+        tau2_ci_low=0.0,
+        tau2_ci_high=0.0,
+        i2=0.0,
+        i2_ci_low=0.0,
+        i2_ci_high=0.0,
+        h2=1.0,
+        q=het.q,
+        q_df=0,
+        q_pvalue=1.0,
+        k=1,
+        n_total=int(n[0]),
+        events_total=int(x[0]),
+        method=m,
+        studies=_studies(x, n, labels, m, [1.0], yi, vi),
+        message=(
+            f"Single study: its own proportion with the {name} "
+            f"{100 * m.level:g}% CI; nothing pooled, heterogeneity not estimable."
+        ),
     )
 
 
@@ -225,9 +300,21 @@ def iv_pool(x, n, labels, m: Method, *, tau2=None, tau2_ci=None) -> PooledPropor
         var *= s2w
         ci_df = k - 1
     pi_df = k - 1 if (m.pi == "t" and k > 1) else np.inf
-    return _assemble(x, n, labels, m, mu=mu, se=np.sqrt(var), tau2=tau2, tau2_ci=tau2_ci,
-                     het=het, ci_df=ci_df, pi_df=pi_df,
-                     studies=_studies(x, n, labels, m, w, yi, vi), transform=m.transform)
+    return _assemble(
+        x,
+        n,
+        labels,
+        m,
+        mu=mu,
+        se=np.sqrt(var),
+        tau2=tau2,
+        tau2_ci=tau2_ci,
+        het=het,
+        ci_df=ci_df,
+        pi_df=pi_df,
+        studies=_studies(x, n, labels, m, w, yi, vi),
+        transform=m.transform,
+    )
 
 
 def _companion(x, n):
@@ -243,19 +330,34 @@ def glmm_pool(x, n, labels, m: Method, *, mu, se, tau2, tau2_ci, message="") -> 
     k = len(x)
     ci_df = k - 1 if m.ci in ("hk", "hk-adhoc") else np.inf
     pi_df = k - 1 if m.pi == "t" else np.inf
-    return _assemble(x, n, labels, m, mu=mu, se=se, tau2=tau2, tau2_ci=tau2_ci, het=het,
-                     ci_df=ci_df, pi_df=pi_df,
-                     studies=_studies(x, n, labels, m, 1.0 / (vi + tau2_iv), yi, vi),
-                     transform="logit", message=message)
+    return _assemble(
+        x,
+        n,
+        labels,
+        m,
+        mu=mu,
+        se=se,
+        tau2=tau2,
+        tau2_ci=tau2_ci,
+        het=het,
+        ci_df=ci_df,
+        pi_df=pi_df,
+        studies=_studies(x, n, labels, m, 1.0 / (vi + tau2_iv), yi, vi),
+        transform="logit",
+        message=message,
+    )
 
 
 def _fallback(x, n, labels, m: Method, error: Exception) -> PooledProportion:
     fb = m.fallback
     res = pool_counts(x, n, labels, fb)
-    note = (f"GLMM could not be fitted ({error}); reported instead: "
-            f"{fb.label or 'the fallback method'} (inverse-variance).")
-    return dataclasses.replace(res, fallback=True, requested=m,
-                               message=(note + " " + res.message).strip())
+    note = (
+        f"GLMM could not be fitted ({error}); reported instead: "
+        f"{fb.label or 'the fallback method'} (inverse-variance)."
+    )
+    return dataclasses.replace(
+        res, fallback=True, requested=m, message=(note + " " + res.message).strip()
+    )
 
 
 def pool_counts(x, n, labels, m: Method) -> PooledProportion:
@@ -269,13 +371,22 @@ def pool_counts(x, n, labels, m: Method) -> PooledProportion:
             if m.fallback is not None:
                 return _fallback(x, n, labels, m, error)
             raise
-        return glmm_pool(x, n, labels, m, mu=float(fit.mu[0]), se=float(fit.se[0]),
-                            tau2=fit.tau2, tau2_ci=(fit.tau2_ci_low, fit.tau2_ci_high))
+        return glmm_pool(
+            x,
+            n,
+            labels,
+            m,
+            mu=float(fit.mu[0]),
+            se=float(fit.se[0]),
+            tau2=fit.tau2,
+            tau2_ci=(fit.tau2_ci_low, fit.tau2_ci_high),
+        )
     return iv_pool(x, n, labels, m)
 
 
-def pool_proportions(events, totals, labels=None, *, method: Method | None = None,
-                     **overrides) -> PooledProportion:
+def pool_proportions(
+    events, totals, labels=None, *, method: Method | None = None, **overrides
+) -> PooledProportion:
     """Pool single proportions with a random-effects model.
 
     Parameters

@@ -202,8 +202,7 @@ class SubgroupResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per subgroup (:meth:`PooledProportion.to_dict`) with a ``subgroup`` column."""
-        return pd.DataFrame([{"subgroup": name, **r.to_dict()}
-                             for name, r in self.results.items()])
+        return pd.DataFrame([{"subgroup": name, **r.to_dict()} for name, r in self.results.items()])
 
     def to_dict(self) -> dict:
         """The test for subgroup differences (no per-subgroup results)."""

@@ -41,8 +41,9 @@ def _common_iv(x, n, labels, g, order, m: Method):
         if sel.sum() == 1 and m.single_study == "exact":
             out[name] = pool_counts(x[sel], n[sel], lab, m)
         else:
-            out[name] = iv_pool(x[sel], n[sel], lab, m, tau2=tau2,
-                            tau2_ci=(het.tau2_ci_low, het.tau2_ci_high))
+            out[name] = iv_pool(
+                x[sel], n[sel], lab, m, tau2=tau2, tau2_ci=(het.tau2_ci_low, het.tau2_ci_high)
+            )
     return out, tau2
 
 
@@ -59,15 +60,29 @@ def _common_glmm(x, n, labels, g, order, m: Method):
             out[name] = pool_counts(x[sel], n[sel], lab, m)
             continue
         i = index[j]
-        out[name] = glmm_pool(x[sel], n[sel], lab, m, mu=float(fit.mu[i]),
-                                 se=float(np.sqrt(fit.cov[i, i])), tau2=fit.tau2,
-                                 tau2_ci=(fit.tau2_ci_low, fit.tau2_ci_high))
+        out[name] = glmm_pool(
+            x[sel],
+            n[sel],
+            lab,
+            m,
+            mu=float(fit.mu[i]),
+            se=float(np.sqrt(fit.cov[i, i])),
+            tau2=fit.tau2,
+            tau2_ci=(fit.tau2_ci_low, fit.tau2_ci_high),
+        )
     return out, fit.tau2
 
 
-def subgroup_analysis(events, totals, groups, labels=None, *,
-                      method: Method | None = None, common_tau2: bool = False,
-                      **overrides) -> SubgroupResult:
+def subgroup_analysis(
+    events,
+    totals,
+    groups,
+    labels=None,
+    *,
+    method: Method | None = None,
+    common_tau2: bool = False,
+    **overrides,
+) -> SubgroupResult:
     """Pool each subgroup and test for differences between subgroups.
 
     Parameters
@@ -134,11 +149,16 @@ def subgroup_analysis(events, totals, groups, labels=None, *,
                 raise
             fb = resolve_method(m.fallback)
             results, tau2 = _common_iv(x, n, labels, g, order, fb)
-            note = (f"GLMM could not be fitted ({error}); reported instead: "
-                    f"{fb.label or m.fallback} with a common tau².")
-            results = {k: dataclasses.replace(r, fallback=True, requested=m,
-                                              message=(note + " " + r.message).strip())
-                       for k, r in results.items()}
+            note = (
+                f"GLMM could not be fitted ({error}); reported instead: "
+                f"{fb.label or m.fallback} with a common tau²."
+            )
+            results = {
+                k: dataclasses.replace(
+                    r, fallback=True, requested=m, message=(note + " " + r.message).strip()
+                )
+                for k, r in results.items()
+            }
             message = note
     else:
         results = {}
@@ -151,6 +171,13 @@ def subgroup_analysis(events, totals, groups, labels=None, *,
     q, df, p = _q_between(results)
     if df == 0:
         message = (message + " Only one subgroup: no test for subgroup differences.").strip()
-    return SubgroupResult(results=results, q_between=q, df=df, p_value=p,
-                          common_tau2=bool(common_tau2), tau2=float(tau2), method=m,
-                          message=message)
+    return SubgroupResult(
+        results=results,
+        q_between=q,
+        df=df,
+        p_value=p,
+        common_tau2=bool(common_tau2),
+        tau2=float(tau2),
+        method=m,
+        message=message,
+    )

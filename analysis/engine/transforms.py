@@ -152,7 +152,10 @@ def harmonic_mean(totals) -> float:
 
 
 def pft(p, n):
-    """Freeman-Tukey transform of a proportion ``p`` for sample size ``n`` (metafor ``transf.pft``)."""
+    """Freeman-Tukey transform of a proportion ``p`` for sample size ``n``.
+
+    metafor's ``transf.pft``.
+    """
     x = np.asarray(p, dtype=float) * n
     return 0.5 * (np.arcsin(np.sqrt(x / (n + 1))) + np.arcsin(np.sqrt((x + 1) / (n + 1))))
 

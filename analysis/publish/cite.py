@@ -62,8 +62,9 @@ def _authors(meta: Mapping) -> list[str]:
         if "name" in author:
             names.append(str(author["name"]))
         else:
-            names.append(f"{author.get('family-names', '')}, {author.get('given-names', '')}"
-                         .strip(", "))
+            names.append(
+                f"{author.get('family-names', '')}, {author.get('given-names', '')}".strip(", ")
+            )
     return names
 
 
@@ -85,8 +86,13 @@ def chapter_labels(chapter: str, book_dir: Path | str | None = None) -> list[tup
     for match in re.finditer(r"^:name:\s*(\S+)\s*$|^\(([^()\s]+)\)=\s*$", text, flags=re.M):
         name, target = match.groups()
         if target:
-            kind = ("figure" if target.startswith("fig") else
-                    "table" if target.startswith("tbl") else "section")
+            kind = (
+                "figure"
+                if target.startswith("fig")
+                else "table"
+                if target.startswith("tbl")
+                else "section"
+            )
             found.append((kind, target))
         elif name.startswith("fig"):
             found.append(("figure", name))
@@ -117,13 +123,17 @@ def release_status(ds: Dataset) -> dict[str, str]:
         return {"version": "", "date": "", "search_date": "", "status": "no release"}
     last = history.iloc[-1]
     same = last["data_sha256"] == evidence_sha256(ds)
-    return {"version": last["version"], "date": last["date"],
-            "search_date": last["search_date"],
-            "status": "released" if same else "unreleased changes"}
+    return {
+        "version": last["version"],
+        "date": last["date"],
+        "search_date": last["search_date"],
+        "status": "released" if same else "unreleased changes",
+    }
 
 
-def bibtex_entry(chapter: str, title: str, meta: Mapping, release: Mapping, ds: Dataset,
-                 url: str) -> str:
+def bibtex_entry(
+    chapter: str, title: str, meta: Mapping, release: Mapping, ds: Dataset, url: str
+) -> str:
     """A ``@misc`` BibTeX entry for one chapter of one release."""
     version = release["version"] or "unreleased"
     year = (release["date"] or str(meta.get("date-released", "")))[:4]
@@ -135,9 +145,11 @@ def bibtex_entry(chapter: str, title: str, meta: Mapping, release: Mapping, ds: 
         "year": year,
         "version": latex_escape(version),
         "url": url,
-        "note": latex_escape(f"Release {version}"
-                               + (f" of {release['date']}" if release["date"] else "")
-                               + f"; data SHA-256 {ds.sha256}"),
+        "note": latex_escape(
+            f"Release {version}"
+            + (f" of {release['date']}" if release["date"] else "")
+            + f"; data SHA-256 {ds.sha256}"
+        ),
     }
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields.items())
     return f"@misc{{{key},\n{body}\n}}"
@@ -147,8 +159,10 @@ def plain_citation(title: str, meta: Mapping, release: Mapping, ds: Dataset, url
     """The chapter's citation as one line of plain text."""
     version = release["version"] or "unreleased"
     year = (release["date"] or "")[:4] or "n.d."
-    return (f"{', '.join(_authors(meta))} ({year}). {title}. In: {meta['title']}, "
-            f"version {version} (data SHA-256 {ds.sha256[:12]}). {url}")
+    return (
+        f"{', '.join(_authors(meta))} ({year}). {title}. In: {meta['title']}, "
+        f"version {version} (data SHA-256 {ds.sha256[:12]}). {url}"
+    )
 
 
 #: Outcomes whose pooled results a chapter reports (indexed by result id).
@@ -169,23 +183,36 @@ def _results_index(ds: Dataset, outcomes) -> str:
             f'<tr id="{_esc(r.result_id)}"><td><a class="reference internal" '
             f'href="#{_esc(r.result_id)}"><code>{_esc(r.result_id)}</code></a></td>'
             f"<td>{_esc(fmt_pct(r.estimate))} ({_esc(ci)})</td><td>{int(r.k)}</td>"
-            f"<td>{int(r.n)}</td></tr>")
-    return ("<table class=\"table dtt-cite-results\"><thead><tr><th>Result id</th>"
-            "<th>Pooled % (95% CI)</th><th>Studies</th><th>TTs</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+            f"<td>{int(r.n)}</td></tr>"
+        )
+    return (
+        '<table class="table dtt-cite-results"><thead><tr><th>Result id</th>'
+        "<th>Pooled % (95% CI)</th><th>Studies</th><th>TTs</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
 
 
 def _facts_index(facts: Mapping[str, object]) -> str:
     rows = "".join(
         f'<tr id="num-{_esc(anchor_id(key))}"><td><a class="reference internal" '
         f'href="#num-{_esc(anchor_id(key))}"><code>{_esc(key)}</code></a></td>'
-        f"<td>{_esc(value)}</td></tr>" for key, value in facts.items())
-    return ('<table class="table dtt-cite-numbers"><thead><tr><th>Number</th><th>Value</th>'
-            "</tr></thead><tbody>" + rows + "</tbody></table>")
+        f"<td>{_esc(value)}</td></tr>"
+        for key, value in facts.items()
+    )
+    return (
+        '<table class="table dtt-cite-numbers"><thead><tr><th>Number</th><th>Value</th>'
+        "</tr></thead><tbody>" + rows + "</tbody></table>"
+    )
 
 
-def cite_block(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None = None,
-               root: Path | str | None = None) -> str:
+def cite_block(
+    chapter: str,
+    ds: Dataset | None = None,
+    *,
+    facts: Mapping | None = None,
+    root: Path | str | None = None,
+) -> str:
     """HTML of the "Cite this chapter" block (see :func:`cite_this`)."""
     root = Path(root or paths.ROOT)
     ds = ds or load_dataset()
@@ -194,21 +221,24 @@ def cite_block(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None
     url = site_url(meta) + f"{chapter}.html"
     release = release_status(ds)
     if release["version"]:
-        version = (f"{release['version']} (released {release['date']}, search to "
-                   f"{release['search_date']})")
+        version = (
+            f"{release['version']} (released {release['date']}, search to {release['search_date']})"
+        )
         if release["status"] != "released":
-            version += (f"; the data have changed since {release['version']}: "
-                        "unreleased changes")
+            version += f"; the data have changed since {release['version']}: unreleased changes"
     else:
         version = "no release yet"
     labels = chapter_labels(chapter, root / "book")
     items = "".join(
         f'<li>{_esc(kind)} <a class="reference internal" href="#{_esc(anchor_id(label))}">'
         f"<code>{_esc(label)}</code></a>: <code>{_esc(url)}#{_esc(anchor_id(label))}</code></li>"
-        for kind, label in labels)
+        for kind, label in labels
+    )
     downloads = "".join(
         f'<li><a class="reference external" href="downloads/{_esc(name)}">{_esc(name)}</a>: '
-        f"{_esc(what)}</li>" for name, what in DOWNLOADS.items())
+        f"{_esc(what)}</li>"
+        for name, what in DOWNLOADS.items()
+    )
     parts = [
         f'<div class="admonition note dtt-cite" id="cite-this-{_esc(chapter)}">',
         '<p class="admonition-title">Cite this chapter</p>',
@@ -227,16 +257,22 @@ def cite_block(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None
         f"<ul>{downloads}</ul>",
     ]
     if items:
-        parts.append("<details><summary>Citable figures, tables and sections "
-                     f"({len(labels)})</summary><ul>{items}</ul></details>")
+        parts.append(
+            "<details><summary>Citable figures, tables and sections "
+            f"({len(labels)})</summary><ul>{items}</ul></details>"
+        )
     if facts:
-        parts.append(f"<details><summary>Citable numbers ({len(facts)}): link "
-                     f"<code>{_esc(url)}#num-&lt;number&gt;</code></summary>"
-                     f"{_facts_index(facts)}</details>")
+        parts.append(
+            f"<details><summary>Citable numbers ({len(facts)}): link "
+            f"<code>{_esc(url)}#num-&lt;number&gt;</code></summary>"
+            f"{_facts_index(facts)}</details>"
+        )
     if chapter in CHAPTER_OUTCOMES:
-        parts.append("<details><summary>Citable pooled results: link "
-                     f"<code>{_esc(url)}#&lt;result id&gt;</code> (ids as in results.csv)"
-                     f"</summary>{_results_index(ds, CHAPTER_OUTCOMES[chapter])}</details>")
+        parts.append(
+            "<details><summary>Citable pooled results: link "
+            f"<code>{_esc(url)}#&lt;result id&gt;</code> (ids as in results.csv)"
+            f"</summary>{_results_index(ds, CHAPTER_OUTCOMES[chapter])}</details>"
+        )
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -261,5 +297,15 @@ def cite_this(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None 
     return HTML(cite_block(chapter, ds, facts=facts))
 
 
-__all__ = ["citation_metadata", "cite_block", "cite_this", "chapter_labels", "anchor_id",
-           "release_status", "bibtex_entry", "plain_citation", "site_url", "DOWNLOADS"]
+__all__ = [
+    "citation_metadata",
+    "cite_block",
+    "cite_this",
+    "chapter_labels",
+    "anchor_id",
+    "release_status",
+    "bibtex_entry",
+    "plain_citation",
+    "site_url",
+    "DOWNLOADS",
+]

@@ -47,29 +47,37 @@ def _clean(value):
 
 def results_json(table, ds: Dataset, release: dict) -> dict:
     """The JSON document of ``results.json`` (NaN written as ``null``)."""
-    records = [{key: _clean(value) for key, value in row.items()}
-               for row in table.to_dict(orient="records")]
-    return {"title": "Dual targeted therapy in refractory IBD: pooled results",
-            "data_sha256": ds.sha256, "data_version": ds.version,
-            "release": release.get("version") or None,
-            "release_status": release.get("status"),
-            "id_scheme": "outcome/regimen/method", "results": records}
+    records = [
+        {key: _clean(value) for key, value in row.items()}
+        for row in table.to_dict(orient="records")
+    ]
+    return {
+        "title": "Dual targeted therapy in refractory IBD: pooled results",
+        "data_sha256": ds.sha256,
+        "data_version": ds.version,
+        "release": release.get("version") or None,
+        "release_status": release.get("status"),
+        "id_scheme": "outcome/regimen/method",
+        "results": records,
+    }
 
 
 def write_data_zip(data_dir: Path, path: Path) -> Path:
     """Zip every file of ``data_dir`` (relative paths, fixed timestamps, sorted)."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for file in sorted(p for p in data_dir.rglob("*") if p.is_file()):
-            info = zipfile.ZipInfo(f"data/{file.relative_to(data_dir).as_posix()}",
-                                   date_time=(1980, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(
+                f"data/{file.relative_to(data_dir).as_posix()}", date_time=(1980, 1, 1, 0, 0, 0)
+            )
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, file.read_bytes())
     return path
 
 
-def write_downloads(site: Path | str, ds: Dataset | None = None,
-                    root: Path | str | None = None) -> list[Path]:
+def write_downloads(
+    site: Path | str, ds: Dataset | None = None, root: Path | str | None = None
+) -> list[Path]:
     """Write the download files into ``<site>/downloads/``.
 
     Parameters
@@ -94,9 +102,11 @@ def write_downloads(site: Path | str, ds: Dataset | None = None,
     release = release_status(ds)
     files = [write_csv(table, out / "results.csv")]
     json_path = out / "results.json"
-    json_path.write_text(json.dumps(results_json(table, ds, release), indent=1,
-                                    ensure_ascii=False, allow_nan=False) + "\n",
-                         encoding="utf-8")
+    json_path.write_text(
+        json.dumps(results_json(table, ds, release), indent=1, ensure_ascii=False, allow_nan=False)
+        + "\n",
+        encoding="utf-8",
+    )
     files.append(json_path)
     files.append(write_data_zip(Path(ds.data_dir), out / "data-package.zip"))
     files.append(Path(shutil.copyfile(root / "CITATION.cff", out / "CITATION.cff")))

@@ -73,9 +73,9 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(df: pd.DataFrame, path: Path | str, *, index: bool = False) -> Path:
-    """Write a table for download, formulas neutralised (see :func:`neutralise_formulas`).
+    r"""Write a table for download, formulas neutralised (see :func:`neutralise_formulas`).
 
-    UTF-8 without byte-order mark, ``\\n`` line endings, fields quoted when needed.
+    UTF-8 without byte-order mark, ``\n`` line endings, fields quoted when needed.
 
     Parameters
     ----------
@@ -94,9 +94,7 @@ def write_csv(df: pd.DataFrame, path: Path | str, *, index: bool = False) -> Pat
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     safe = neutralise_formulas(df.reset_index() if index else df)
-    safe.to_csv(
-        path, index=False, encoding="utf-8", lineterminator="\n", quoting=csv.QUOTE_MINIMAL
-    )
+    safe.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     return path
 
 

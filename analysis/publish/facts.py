@@ -45,8 +45,10 @@ def _one_outcome_facts(syn: RegimenSynthesis) -> dict[str, str]:
     if pools:
         low = min(pools, key=lambda r: pools[r].estimate)
         high = max(pools, key=lambda r: pools[r].estimate)
-        facts["range"] = (f"from {fmt_pct(pools[low].estimate)} ({low}) "
-                          f"to {fmt_pct(pools[high].estimate)} ({high})")
+        facts["range"] = (
+            f"from {fmt_pct(pools[low].estimate)} ({low}) "
+            f"to {fmt_pct(pools[high].estimate)} ({high})"
+        )
     else:
         facts["range"] = "not estimable (no regimen has data)"
     return {f"{o}_{key}": value for key, value in facts.items()}
@@ -62,8 +64,9 @@ def dataset_facts(ds: Dataset) -> dict[str, str]:
     """
     trials = regimen_trials(ds)
     studies = ds.studies
-    pub = ds.published[(ds.published["review"] == "anderson2026")
-                       & (ds.published["regimen"] == "any")]
+    pub = ds.published[
+        (ds.published["review"] == "anderson2026") & (ds.published["regimen"] == "any")
+    ]
     paper_tts = pub["trials"].dropna()
     paper_studies = pub["studies"].dropna()
     analysed = ds.outcomes[ds.outcomes["analysed"]]
@@ -82,23 +85,39 @@ def dataset_facts(ds: Dataset) -> dict[str, str]:
     }
 
 
-_TRANSFORMS = {"logit": "logit", "freeman-tukey": "Freeman-Tukey double arcsine",
-               "arcsine": "arcsine square root", "raw": "untransformed proportion"}
-_TAU2 = {"DL": "DerSimonian-Laird", "REML": "restricted maximum likelihood",
-         "PM": "Paule-Mandel", "ML": "maximum likelihood", "HE": "Hedges",
-         "SJ": "Sidik-Jonkman"}
-_CI = {"wald": "Wald (z) CI", "hk": "Hartung-Knapp CI (t, k-1 df)",
-       "hk-adhoc": "Hartung-Knapp CI never narrower than Wald"}
+_TRANSFORMS = {
+    "logit": "logit",
+    "freeman-tukey": "Freeman-Tukey double arcsine",
+    "arcsine": "arcsine square root",
+    "raw": "untransformed proportion",
+}
+_TAU2 = {
+    "DL": "DerSimonian-Laird",
+    "REML": "restricted maximum likelihood",
+    "PM": "Paule-Mandel",
+    "ML": "maximum likelihood",
+    "HE": "Hedges",
+    "SJ": "Sidik-Jonkman",
+}
+_CI = {
+    "wald": "Wald (z) CI",
+    "hk": "Hartung-Knapp CI (t, k-1 df)",
+    "hk-adhoc": "Hartung-Knapp CI never narrower than Wald",
+}
 
 
 def describe_method(method) -> str:
     """Describe a :class:`analysis.results.Method` in words for the methods chapter."""
     if method.model == "glmm":
-        core = ("binomial-normal generalised linear mixed model (random-intercept logistic "
-                "regression, maximum likelihood, adaptive Gauss-Hermite quadrature)")
+        core = (
+            "binomial-normal generalised linear mixed model (random-intercept logistic "
+            "regression, maximum likelihood, adaptive Gauss-Hermite quadrature)"
+        )
     else:
-        core = (f"inverse-variance random effects on the {_TRANSFORMS[method.transform]} scale, "
-                f"tau\u00b2 by {_TAU2[method.tau2]}")
+        core = (
+            f"inverse-variance random effects on the {_TRANSFORMS[method.transform]} scale, "
+            f"tau\u00b2 by {_TAU2[method.tau2]}"
+        )
     return f"{core}, {_CI.get(method.ci, method.ci)}"
 
 
@@ -122,8 +141,7 @@ def completeness_facts(frame: pd.DataFrame) -> dict[str, str]:
         "paper_regimens": fmt_count(summary["paper_regimens"]),
         "tts_recovered": fmt_count(summary["tts_recovered"]),
         "tts_paper_sum": fmt_count(summary["tts_paper_sum"]),
-        "tts_recovered_pct": (NONE if summary["tts_paper_sum"] == 0
-                              else fmt_pct(summary["share"])),
+        "tts_recovered_pct": (NONE if summary["tts_paper_sum"] == 0 else fmt_pct(summary["share"])),
         "regimens_complete": ", ".join(summary["regimens_complete"]) or NONE,
         "n_cells_missing": fmt_count(summary["n_cells_missing"]),
         "n_cells": fmt_count(summary["n_cells"]),
@@ -136,12 +154,16 @@ def published_bounds_facts(ds: Dataset, review: str = "anderson2026") -> dict[st
     Key ``published_at_bounds``, e.g. ``"UPA+VDZ adverse events 0.0% (2 TTs); ..."``:
     evidence of a transformation that reaches the bounds (Freeman-Tukey) in ``review``.
     """
-    pub = ds.published[(ds.published["review"] == review)
-                       & ds.published["outcome"].isin(list(OUTCOMES))
-                       & ds.published["estimate_pct"].isin([0.0, 100.0])]
-    phrases = [f"{r.regimen} {OUTCOMES[r.outcome].lower()} {r.estimate_pct:.1f}%"
-               + ("" if pd.isna(r.trials) else f" ({int(r.trials)} TTs)")
-               for r in pub.itertuples(index=False)]
+    pub = ds.published[
+        (ds.published["review"] == review)
+        & ds.published["outcome"].isin(list(OUTCOMES))
+        & ds.published["estimate_pct"].isin([0.0, 100.0])
+    ]
+    phrases = [
+        f"{r.regimen} {OUTCOMES[r.outcome].lower()} {r.estimate_pct:.1f}%"
+        + ("" if pd.isna(r.trials) else f" ({int(r.trials)} TTs)")
+        for r in pub.itertuples(index=False)
+    ]
     return {"published_at_bounds": "; ".join(phrases) if phrases else NONE}
 
 
@@ -151,21 +173,29 @@ def sensitivity_facts(summary: dict) -> dict[str, str]:
     return {
         "n_compared": fmt_count(summary["n_compared"]),
         "max_spread": f"{100 * summary['max_spread']:.1f}" if where else "0",
-        "max_spread_where": (f"{outcome_label(where[0]).lower()}, {where[1]}" if where
-                             else "no regimen has two or more studies"),
+        "max_spread_where": (
+            f"{outcome_label(where[0]).lower()}, {where[1]}"
+            if where
+            else "no regimen has two or more studies"
+        ),
         "n_changed_grey": fmt_count(summary["n_changed_grey"]),
         "n_total": fmt_count(summary["n_total"]),
     }
 
 
-def robustness_facts(subgroups: pd.DataFrame, influence: pd.DataFrame,
-                     small: pd.DataFrame) -> dict[str, str]:
-    """Counts for the robustness chapter's prose (from the numeric tables of
-    :mod:`analysis.review.robustness`; p-values compared as numbers)."""
+def robustness_facts(
+    subgroups: pd.DataFrame, influence: pd.DataFrame, small: pd.DataFrame
+) -> dict[str, str]:
+    """Counts for the robustness chapter's prose.
+
+    From the numeric tables of :mod:`analysis.review.robustness` (p-values compared as
+    numbers, never as rounded text).
+    """
     return {
         "n_subgroup_tests": fmt_count(len(subgroups)),
-        "n_subgroup_significant": fmt_count(int(subgroups["significant"].sum())
-                                            if len(subgroups) else 0),
+        "n_subgroup_significant": fmt_count(
+            int(subgroups["significant"].sum()) if len(subgroups) else 0
+        ),
         "n_loo_pools": fmt_count(len(influence)),
         "n_influential": fmt_count(int(influence["influential"].sum()) if len(influence) else 0),
         "influence_threshold_pp": f"{100 * INFLUENCE_THRESHOLD:.0f}",
@@ -188,8 +218,9 @@ def rule_facts() -> dict[str, str]:
 
 
 def grade_facts(frame: pd.DataFrame) -> dict[str, str]:
-    """Counts of results per certainty level, from
-    :func:`analysis.review.certainty.certainty_frame`.
+    """Counts of results per certainty level.
+
+    ``frame`` is :func:`analysis.review.certainty.certainty_frame`.
 
     Keys: ``grade_n``, ``grade_n_high``, ``grade_n_moderate``, ``grade_n_low``,
     ``grade_n_very_low``, ``grade_n_overrides`` (results with at least one override).
@@ -213,8 +244,10 @@ def reproduction_facts(frame: pd.DataFrame) -> dict[str, str]:
     """
     counts = frame["reason"].value_counts()
     matched = frame[frame["reason"] == "match"]
-    listed = ", ".join(f"{r.regimen} {outcome_label(r.outcome).lower()} "
-                       f"{r.published_pct:.1f}% of {r.ours_n}" for r in matched.itertuples())
+    listed = ", ".join(
+        f"{r.regimen} {outcome_label(r.outcome).lower()} {r.published_pct:.1f}% of {r.ours_n}"
+        for r in matched.itertuples()
+    )
     return {
         "repro_n": str(len(frame)),
         "repro_n_match": str(counts.get("match", 0)),

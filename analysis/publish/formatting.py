@@ -39,7 +39,8 @@ def fmt_interval(low: float, high: float, digits: int = 1) -> str:
 
 def fmt_estimate(result: PooledProportion, digits: int = 1) -> str:
     """Format a pooled proportion with its CI for a table cell: ``'12.3% (5.0–25.1%)'``."""
-    return f"{fmt_pct(result.estimate, digits)} ({fmt_interval(result.ci_low, result.ci_high, digits)})"
+    ci = fmt_interval(result.ci_low, result.ci_high, digits)
+    return f"{fmt_pct(result.estimate, digits)} ({ci})"
 
 
 def fmt_estimate_ci(result: PooledProportion, digits: int = 1) -> str:

@@ -23,8 +23,11 @@ def html_table(df: pd.DataFrame) -> HTML:
     IPython.display.HTML
         ``df.to_html(escape=True)`` without the index, styled by the book theme.
     """
-    return HTML(df.to_html(index=False, escape=True, border=0, na_rep="\u2014",
-                           classes=["table", "dtt-table"]))
+    return HTML(
+        df.to_html(
+            index=False, escape=True, border=0, na_rep="\u2014", classes=["table", "dtt-table"]
+        )
+    )
 
 
 def glue_facts(facts: Mapping[str, object]) -> None:

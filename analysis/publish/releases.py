@@ -42,14 +42,36 @@ from ..review.settings import PRIMARY
 from ..review.synthesis import results_table
 
 #: Columns of ``data/releases.csv``.
-RELEASE_COLUMNS = ("version", "date", "search_date", "review_version", "change",
-                   "data_sha256", "summary")
+RELEASE_COLUMNS = (
+    "version",
+    "date",
+    "search_date",
+    "review_version",
+    "change",
+    "data_sha256",
+    "summary",
+)
 #: Values of the ``change`` column.
 CHANGES = ("major", "minor", "patch")
 #: Columns of a results snapshot (as :func:`analysis.results_table`).
-SNAPSHOT_COLUMNS = ("result_id", "outcome", "regimen", "method", "k", "n", "events",
-                    "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2",
-                    "studies", "data_version")
+SNAPSHOT_COLUMNS = (
+    "result_id",
+    "outcome",
+    "regimen",
+    "method",
+    "k",
+    "n",
+    "events",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "pi_low",
+    "pi_high",
+    "tau2",
+    "i2",
+    "studies",
+    "data_version",
+)
 #: Columns of a studies snapshot.
 STUDY_COLUMNS = ("study_id", "review_version", "design", "publication_type", "overlaps_with")
 #: An estimate or CI bound that moves by less than this (absolute, 0-1 scale) has not
@@ -92,6 +114,7 @@ def bump(version: str | None, change: str) -> str:
 
 # --------------------------------------------------------------------------- snapshots
 
+
 def snapshot(ds: Dataset, methods=None) -> pd.DataFrame:
     """Every pooled result of ``ds`` as a snapshot table (see :data:`SNAPSHOT_COLUMNS`).
 
@@ -105,11 +128,16 @@ def snapshot(ds: Dataset, methods=None) -> pd.DataFrame:
 
 def study_list(ds: Dataset) -> pd.DataFrame:
     """The studies of ``ds`` (see :data:`STUDY_COLUMNS`), sorted by ``study_id``."""
-    return (ds.studies.reindex(columns=list(STUDY_COLUMNS)).fillna("")
-            .sort_values("study_id").reset_index(drop=True))
+    return (
+        ds.studies.reindex(columns=list(STUDY_COLUMNS))
+        .fillna("")
+        .sort_values("study_id")
+        .reset_index(drop=True)
+    )
 
 
 # --------------------------------------------------------------------------- files
+
 
 def releases_path(data_dir: Path | str | None = None) -> Path:
     """Path of ``releases.csv`` in ``data_dir`` (default ``data/``)."""
@@ -145,24 +173,41 @@ def read_releases(data_dir: Path | str | None = None) -> pd.DataFrame:
     if bad:
         raise ValueError(f"{path}: unknown change {sorted(bad)}")
     order = table["version"].map(parse_version)
-    return table.assign(_order=order).sort_values("_order").drop(columns="_order").reset_index(
-        drop=True)
+    return (
+        table.assign(_order=order)
+        .sort_values("_order")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
 
 
-def read_snapshot(version: str, data_dir: Path | str | None = None
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_snapshot(
+    version: str, data_dir: Path | str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The results and studies snapshots of one release."""
     results_file, studies_file = snapshot_paths(version, data_dir)
-    results = pd.read_csv(results_file, keep_default_na=False, na_values=[""],
-                          dtype={"studies": str, "result_id": str, "data_version": str})
+    results = pd.read_csv(
+        results_file,
+        keep_default_na=False,
+        na_values=[""],
+        dtype={"studies": str, "result_id": str, "data_version": str},
+    )
     results["studies"] = results["studies"].fillna("")
     studies = pd.read_csv(studies_file, dtype=str, keep_default_na=False)
     return results, studies
 
 
-def write_release(ds: Dataset, *, version: str, date: str, search_date: str,
-                  review_version: str, change: str, summary: str,
-                  data_dir: Path | str | None = None) -> pd.DataFrame:
+def write_release(
+    ds: Dataset,
+    *,
+    version: str,
+    date: str,
+    search_date: str,
+    review_version: str,
+    change: str,
+    summary: str,
+    data_dir: Path | str | None = None,
+) -> pd.DataFrame:
     """Snapshot ``ds`` as release ``version`` and append it to ``releases.csv``.
 
     Parameters
@@ -186,15 +231,22 @@ def write_release(ds: Dataset, *, version: str, date: str, search_date: str,
     results_file.parent.mkdir(parents=True, exist_ok=True)
     snapshot(ds).to_csv(results_file, index=False, float_format="%.17g", lineterminator="\n")
     study_list(ds).to_csv(studies_file, index=False, lineterminator="\n")
-    row = {"version": version, "date": date, "search_date": search_date,
-           "review_version": review_version, "change": change,
-           "data_sha256": evidence_sha256(ds), "summary": summary}
+    row = {
+        "version": version,
+        "date": date,
+        "search_date": search_date,
+        "review_version": review_version,
+        "change": change,
+        "data_sha256": evidence_sha256(ds),
+        "summary": summary,
+    }
     history = pd.concat([history, pd.DataFrame([row])], ignore_index=True)
     history.to_csv(releases_path(data_dir), index=False, lineterminator="\n")
     return read_releases(data_dir)
 
 
 # --------------------------------------------------------------------------- diffs
+
 
 def _moved(a: float, b: float, tol: float) -> bool:
     a_nan, b_nan = a is None or math.isnan(a), b is None or math.isnan(b)
@@ -203,8 +255,7 @@ def _moved(a: float, b: float, tol: float) -> bool:
     return abs(a - b) >= tol
 
 
-def diff_results(old: pd.DataFrame, new: pd.DataFrame, *, tol: float = TOLERANCE
-                 ) -> pd.DataFrame:
+def diff_results(old: pd.DataFrame, new: pd.DataFrame, *, tol: float = TOLERANCE) -> pd.DataFrame:
     """Compare two results tables by ``result_id``.
 
     Parameters
@@ -224,10 +275,10 @@ def diff_results(old: pd.DataFrame, new: pd.DataFrame, *, tol: float = TOLERANCE
     """
     keys = ["result_id", "outcome", "regimen", "method"]
     values = ["k", "n", "events", "estimate", "ci_low", "ci_high", "studies"]
-    merged = old[keys + values].merge(new[keys + values], on=keys, how="outer",
-                                      suffixes=("_old", "_new"), indicator=True)
-    merged = merged.rename(columns={f"{v}_{s}": f"{s}_{v}" for v in values
-                                    for s in ("old", "new")})
+    merged = old[keys + values].merge(
+        new[keys + values], on=keys, how="outer", suffixes=("_old", "_new"), indicator=True
+    )
+    merged = merged.rename(columns={f"{v}_{s}": f"{s}_{v}" for v in values for s in ("old", "new")})
     changes = []
     for r in merged.to_dict(orient="records"):
         if r["_merge"] == "left_only":
@@ -236,8 +287,10 @@ def diff_results(old: pd.DataFrame, new: pd.DataFrame, *, tol: float = TOLERANCE
             changes.append("added")
         else:
             counts = any(int(r[f"old_{c}"]) != int(r[f"new_{c}"]) for c in ("k", "n", "events"))
-            bounds = any(_moved(float(r[f"old_{c}"]), float(r[f"new_{c}"]), tol)
-                         for c in ("estimate", "ci_low", "ci_high"))
+            bounds = any(
+                _moved(float(r[f"old_{c}"]), float(r[f"new_{c}"]), tol)
+                for c in ("estimate", "ci_low", "ci_high")
+            )
             changes.append("moved" if counts or bounds else "unchanged")
     merged = merged.drop(columns="_merge").assign(change=changes)
     return merged.sort_values(["outcome", "regimen", "method"]).reset_index(drop=True)
@@ -261,8 +314,14 @@ def newly_poolable(diff: pd.DataFrame, *, min_k: int = 2) -> pd.DataFrame:
     return diff[mask].reset_index(drop=True)
 
 
-def classify_change(*, previous_search_date: str | None, search_date: str,
-                    results_diff: pd.DataFrame, studies_added, studies_removed) -> str:
+def classify_change(
+    *,
+    previous_search_date: str | None,
+    search_date: str,
+    results_diff: pd.DataFrame,
+    studies_added,
+    studies_removed,
+) -> str:
     """Apply the versioning rule: ``'major'``, ``'minor'`` or ``'patch'``.
 
     MAJOR when the search date differs from the previous release's (a new search), MINOR
@@ -282,8 +341,13 @@ def summarise_diff(results_diff: pd.DataFrame, added, removed, *, method: str) -
     new = (rows["change"] == "added").sum()
     gone = (rows["change"] == "removed").sum()
     poolable = newly_poolable(rows)
-    parts = [f"{len(added)} studies added", f"{len(removed)} removed",
-             f"{moved} pooled estimates changed", f"{new} new", f"{gone} dropped"]
+    parts = [
+        f"{len(added)} studies added",
+        f"{len(removed)} removed",
+        f"{moved} pooled estimates changed",
+        f"{new} new",
+        f"{gone} dropped",
+    ]
     text = ", ".join(parts) + f" ({method} method)"
     if len(poolable):
         labels = sorted({f"{r.regimen} {r.outcome}" for r in poolable.itertuples()})

@@ -10,8 +10,18 @@ from ..review.certainty import DOMAINS, LEVELS
 from ..review.reproduction import ROUNDING
 from ..review.selection import STAGES, prisma_counts
 from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis
-from .formatting import (MISSING, NOT_REPORTED, fmt_count, fmt_estimate, fmt_i2, fmt_interval,
-                         fmt_p, fmt_pct, outcome_label, regimen_label)
+from .formatting import (
+    MISSING,
+    NOT_REPORTED,
+    fmt_count,
+    fmt_estimate,
+    fmt_i2,
+    fmt_interval,
+    fmt_p,
+    fmt_pct,
+    outcome_label,
+    regimen_label,
+)
 
 _RATING = {0: "not serious", 1: "serious", 2: "very serious"}
 
@@ -36,20 +46,31 @@ def summary_table(syn: RegimenSynthesis) -> pd.DataFrame:
     if syn.any_combination is not None:
         items.append(("Any combination", syn.any_combination))
     for regimen, pool in items:
-        rows.append({
-            "Regimen": regimen,
-            "Studies": pool.k,
-            "TTs": fmt_count(pool.n_total),
-            "Events": fmt_count(pool.events_total),
-            "Pooled % (95% CI)": fmt_estimate(pool),
-            "95% PI": fmt_interval(pool.pi_low, pool.pi_high) if pool.k >= 3 else MISSING,
-            "I²": fmt_i2(pool),
-            "Model": model_note(pool),
-        })
+        rows.append(
+            {
+                "Regimen": regimen,
+                "Studies": pool.k,
+                "TTs": fmt_count(pool.n_total),
+                "Events": fmt_count(pool.events_total),
+                "Pooled % (95% CI)": fmt_estimate(pool),
+                "95% PI": fmt_interval(pool.pi_low, pool.pi_high) if pool.k >= 3 else MISSING,
+                "I²": fmt_i2(pool),
+                "Model": model_note(pool),
+            }
+        )
     for regimen, reason in syn.failures.items():
-        rows.append({"Regimen": regimen, "Studies": MISSING, "TTs": MISSING, "Events": MISSING,
-                     "Pooled % (95% CI)": "not estimable", "95% PI": MISSING,
-                     "I²": MISSING, "Model": reason})
+        rows.append(
+            {
+                "Regimen": regimen,
+                "Studies": MISSING,
+                "TTs": MISSING,
+                "Events": MISSING,
+                "Pooled % (95% CI)": "not estimable",
+                "95% PI": MISSING,
+                "I²": MISSING,
+                "Model": reason,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -58,92 +79,137 @@ def completeness_table(frame: pd.DataFrame) -> pd.DataFrame:
 
     Per outcome, ``k/TTs`` with data (a dash where no source states it).
     """
-    table = pd.DataFrame({
-        "Regimen": frame["regimen"],
-        "Studies": frame["studies"],
-        "TTs, 2022+2026 studies": frame["tts_review"],
-        "TTs, 2026 paper": frame["tts_paper"].map(lambda v: MISSING if pd.isna(v) else int(v)),
-        "TTs missing": frame["tts_missing"].map(lambda v: MISSING if pd.isna(v) else int(v)),
-        "TTs now": frame["tts_now"],
-    })
+    table = pd.DataFrame(
+        {
+            "Regimen": frame["regimen"],
+            "Studies": frame["studies"],
+            "TTs, 2022+2026 studies": frame["tts_review"],
+            "TTs, 2026 paper": frame["tts_paper"].map(lambda v: MISSING if pd.isna(v) else int(v)),
+            "TTs missing": frame["tts_missing"].map(lambda v: MISSING if pd.isna(v) else int(v)),
+            "TTs now": frame["tts_now"],
+        }
+    )
     for outcome, label in OUTCOMES.items():
         k, n = frame[f"{outcome}_k"], frame[f"{outcome}_n"]
-        table[label] = [f"{a}/{b}" if a else MISSING for a, b in zip(k, n)]
+        table[label] = [f"{a}/{b}" if a else MISSING for a, b in zip(k, n, strict=True)]
     return table
 
 
 def studies_table(ds: Dataset) -> pd.DataFrame:
     """The included studies: id, citation, design, report type, population, disease, review."""
     arms = ds.arms.groupby("study_id")["regimen"].apply(
-        lambda r: ", ".join(sorted(set(r) - {MIXED})) or MIXED)
+        lambda r: ", ".join(sorted(set(r) - {MIXED})) or MIXED
+    )
     table = ds.studies.assign(regimens=ds.studies["study_id"].map(arms).fillna(MISSING))
     table = table.sort_values(["review_version", "study_id"])
-    return pd.DataFrame({
-        "Study": table["study_id"],
-        "Citation": table["citation"],
-        "Design": table["design"].str.replace("_", " "),
-        "Report": table["publication_type"].str.replace("_", " "),
-        "Population": table["population"].str.replace("_", " "),
-        "Disease": table["disease"],
-        "Regimens": table["regimens"],
-        "Review": table["review_version"],
-        "Overlaps (excluded)": table["overlaps_with"].replace("", MISSING),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "Study": table["study_id"],
+            "Citation": table["citation"],
+            "Design": table["design"].str.replace("_", " "),
+            "Report": table["publication_type"].str.replace("_", " "),
+            "Population": table["population"].str.replace("_", " "),
+            "Disease": table["disease"],
+            "Regimens": table["regimens"],
+            "Review": table["review_version"],
+            "Overlaps (excluded)": table["overlaps_with"].replace("", MISSING),
+        }
+    ).reset_index(drop=True)
 
 
 def sensitivity_table(comparison: pd.DataFrame) -> pd.DataFrame:
     """Wide table: one row per outcome x regimen, one column per method (% and 95% CI)."""
-    cell = comparison.apply(lambda r: f"{fmt_pct(r['estimate'])} "
-                                      f"({fmt_interval(r['ci_low'], r['ci_high'])})", axis=1)
-    wide = (comparison.assign(cell=cell)
-            .pivot_table(index=["outcome", "regimen"], columns="method_label", values="cell",
-                         aggfunc="first", sort=False))
+    cell = comparison.apply(
+        lambda r: f"{fmt_pct(r['estimate'])} ({fmt_interval(r['ci_low'], r['ci_high'])})", axis=1
+    )
+    wide = comparison.assign(cell=cell).pivot_table(
+        index=["outcome", "regimen"],
+        columns="method_label",
+        values="cell",
+        aggfunc="first",
+        sort=False,
+    )
     order = list(dict.fromkeys(comparison["method_label"]))
     wide = wide[[c for c in order if c in wide.columns]].fillna(MISSING).reset_index()
     first = comparison[comparison["method"] == comparison["method"].iloc[0]]
     k = first.set_index(["outcome", "regimen"])["k"]
-    wide.insert(2, "k", [k.get((o, r), MISSING) for o, r in zip(wide["outcome"], wide["regimen"])])
+    wide.insert(
+        2,
+        "k",
+        [k.get((o, r), MISSING) for o, r in zip(wide["outcome"], wide["regimen"], strict=True)],
+    )
     wide["outcome"] = wide["outcome"].map(OUTCOMES)
     return wide.rename(columns={"outcome": "Outcome", "regimen": "Regimen"})
 
 
 def subgroup_table(frame: pd.DataFrame) -> pd.DataFrame:
     """:func:`analysis.review.robustness.subgroup_differences` as text."""
-    return pd.DataFrame({
-        "Outcome": frame["outcome"].map(OUTCOMES), "Regimens": frame["regimens"],
-        "Studies": frame["studies"], "Q-between": frame["q_between"].map("{:.2f}".format),
-        "df": frame["df"], "p": frame["p_value"].map(fmt_p), "Note": frame["message"],
-    })
+    return pd.DataFrame(
+        {
+            "Outcome": frame["outcome"].map(OUTCOMES),
+            "Regimens": frame["regimens"],
+            "Studies": frame["studies"],
+            "Q-between": frame["q_between"].map("{:.2f}".format),
+            "df": frame["df"],
+            "p": frame["p_value"].map(fmt_p),
+            "Note": frame["message"],
+        }
+    )
 
 
 def influence_display(frame: pd.DataFrame) -> pd.DataFrame:
     """:func:`analysis.review.robustness.influence_table` as text."""
-    return pd.DataFrame({
-        "Outcome": frame["outcome"].map(OUTCOMES),
-        "Regimen": frame["regimen"].map(regimen_label),
-        "k": frame["k"],
-        "Pooled % (95% CI)": [f"{fmt_pct(e)} ({fmt_interval(lo, hi)})" for e, lo, hi in
-                              zip(frame["estimate"], frame["ci_low"], frame["ci_high"])],
-        "Leave-one-out range": [fmt_interval(a, b) for a, b in
-                                zip(frame["loo_min"], frame["loo_max"])],
-        "Most influential": frame["most_influential"],
-        "Change (pp)": frame["change"].map(lambda c: f"{100 * c:.1f}"),
-        "Flag": frame["influential"].map({True: "influential", False: ""}),
-    }, columns=["Outcome", "Regimen", "k", "Pooled % (95% CI)", "Leave-one-out range",
-                "Most influential", "Change (pp)", "Flag"])
+    return pd.DataFrame(
+        {
+            "Outcome": frame["outcome"].map(OUTCOMES),
+            "Regimen": frame["regimen"].map(regimen_label),
+            "k": frame["k"],
+            "Pooled % (95% CI)": [
+                f"{fmt_pct(e)} ({fmt_interval(lo, hi)})"
+                for e, lo, hi in zip(
+                    frame["estimate"], frame["ci_low"], frame["ci_high"], strict=True
+                )
+            ],
+            "Leave-one-out range": [
+                fmt_interval(a, b) for a, b in zip(frame["loo_min"], frame["loo_max"], strict=True)
+            ],
+            "Most influential": frame["most_influential"],
+            "Change (pp)": frame["change"].map(lambda c: f"{100 * c:.1f}"),
+            "Flag": frame["influential"].map({True: "influential", False: ""}),
+        },
+        columns=[
+            "Outcome",
+            "Regimen",
+            "k",
+            "Pooled % (95% CI)",
+            "Leave-one-out range",
+            "Most influential",
+            "Change (pp)",
+            "Flag",
+        ],
+    )
 
 
 def small_study_display(frame: pd.DataFrame) -> pd.DataFrame:
     """:func:`analysis.review.robustness.small_study_table` as text (p, or why not done)."""
+
     def cell(p, message):
         return message if pd.isna(p) else fmt_p(p)
 
-    return pd.DataFrame({
-        "Outcome": frame["outcome"].map(OUTCOMES),
-        "Regimen": frame["regimen"].map(regimen_label), "k": frame["k"],
-        "Peters p": [cell(p, m) for p, m in zip(frame["peters_p"], frame["peters_message"])],
-        "Egger p": [cell(p, m) for p, m in zip(frame["egger_p"], frame["egger_message"])],
-    }, columns=["Outcome", "Regimen", "k", "Peters p", "Egger p"])
+    return pd.DataFrame(
+        {
+            "Outcome": frame["outcome"].map(OUTCOMES),
+            "Regimen": frame["regimen"].map(regimen_label),
+            "k": frame["k"],
+            "Peters p": [
+                cell(p, m) for p, m in zip(frame["peters_p"], frame["peters_message"], strict=True)
+            ],
+            "Egger p": [
+                cell(p, m) for p, m in zip(frame["egger_p"], frame["egger_message"], strict=True)
+            ],
+        },
+        columns=["Outcome", "Regimen", "k", "Peters p", "Egger p"],
+    )
 
 
 def grade_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -151,12 +217,15 @@ def grade_table(frame: pd.DataFrame) -> pd.DataFrame:
     records = []
     for r in frame.to_dict(orient="records"):
         record = {
-            "Result": r["result_id"], "Outcome": OUTCOMES[r["outcome"]], "Regimen": r["regimen"],
-            "Studies": f"{r['k']} (" + ", ".join(
-                f"{n} {d.replace('_', ' ')}" for d, n in r["designs"].items()) + ")",
+            "Result": r["result_id"],
+            "Outcome": OUTCOMES[r["outcome"]],
+            "Regimen": r["regimen"],
+            "Studies": f"{r['k']} ("
+            + ", ".join(f"{n} {d.replace('_', ' ')}" for d, n in r["designs"].items())
+            + ")",
             "TTs": fmt_count(r["n"]),
             "Pooled % (95% CI)": f"{fmt_pct(r['estimate'])} "
-                                 f"({fmt_interval(r['ci_low'], r['ci_high'])})",
+            f"({fmt_interval(r['ci_low'], r['ci_high'])})",
             "Start": LEVELS[r["start"]],
         }
         for domain in DOMAINS:
@@ -164,8 +233,10 @@ def grade_table(frame: pd.DataFrame) -> pd.DataFrame:
             record[label] = _RATING[r[domain]] + ("*" if r[f"{domain}_override"] else "")
         record["Certainty"] = r["certainty"]
         record["Reasons"] = "; ".join(
-            f"{d.replace('_', ' ')}: {r[f'{d}_reason']}" for d in DOMAINS
-            if r[d] or r[f"{d}_override"])
+            f"{d.replace('_', ' ')}: {r[f'{d}_reason']}"
+            for d in DOMAINS
+            if r[d] or r[f"{d}_override"]
+        )
         records.append(record)
     return pd.DataFrame(records)
 
@@ -180,24 +251,41 @@ def reproduction_table(frame: pd.DataFrame) -> pd.DataFrame:
         trials = MISSING if pd.isna(r.published_trials) else str(int(r.published_trials))
         if not r.figure_trials_stated and trials != MISSING:
             trials = f"({trials})"
-        ours = MISSING if r.ours_k == 0 else (f"{r.ours_pct:.1f}% ({r.ours_events}/{r.ours_n}; "
-                                               f"k={r.ours_k})")
-        primary = MISSING if pd.isna(r.primary_pct) else (
-            f"{fmt_pct(r.primary_pct / 100)} "
-            f"({fmt_interval(r.primary_ci_low_pct / 100, r.primary_ci_high_pct / 100)})")
+        ours = (
+            MISSING
+            if r.ours_k == 0
+            else (f"{r.ours_pct:.1f}% ({r.ours_events}/{r.ours_n}; k={r.ours_k})")
+        )
+        primary = (
+            MISSING
+            if pd.isna(r.primary_pct)
+            else (
+                f"{fmt_pct(r.primary_pct / 100)} "
+                f"({fmt_interval(r.primary_ci_low_pct / 100, r.primary_ci_high_pct / 100)})"
+            )
+        )
         detail = r.reason
         if r.reason in ("missing studies", "more data"):
             detail += f": our {r.ours_n} vs the paper's {int(r.published_trials)} TTs"
         elif r.reason == "no data" and trials != MISSING:
             detail += f": none of the paper's {trials.strip('()')} TTs in our sources"
-        rows.append({
-            "Review": r.review_label, "Outcome": outcome_label(r.outcome),
-            "Regimen": r.regimen, "Published %": published, "Paper TTs": trials,
-            "Ours, as published": ours,
-            "Difference": MISSING if pd.isna(r.difference_pp) else (
-                "0.0 pp" if abs(r.difference_pp) < ROUNDING else f"{r.difference_pp:+.1f} pp"),
-            "Ours, primary (95% CI)": primary, "Reason": detail,
-        })
+        rows.append(
+            {
+                "Review": r.review_label,
+                "Outcome": outcome_label(r.outcome),
+                "Regimen": r.regimen,
+                "Published %": published,
+                "Paper TTs": trials,
+                "Ours, as published": ours,
+                "Difference": MISSING
+                if pd.isna(r.difference_pp)
+                else (
+                    "0.0 pp" if abs(r.difference_pp) < ROUNDING else f"{r.difference_pp:+.1f} pp"
+                ),
+                "Ours, primary (95% CI)": primary,
+                "Reason": detail,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -212,12 +300,18 @@ def prisma_table(table: pd.DataFrame, studies: pd.DataFrame | None = None) -> pd
     for version in table["review_version"].unique():
         counts = prisma_counts(table, version, studies)
         for row in table[table["review_version"] == version].itertuples(index=False):
-            value = (dict(counts["reasons"]).get(row.reason or "reason not stated")
-                     if row.stage == "excluded_full_text" else counts[row.stage])
-            rows.append({"Review": version, "Stage": STAGES[row.stage]
-                         + (f": {row.reason}" if row.reason else ""),
-                         "Count": format_count(value),
-                         "Source": (f"{row.source} ({row.locator})" if row.source
-                                    else NOT_REPORTED),
-                         "Notes": row.notes})
+            value = (
+                dict(counts["reasons"]).get(row.reason or "reason not stated")
+                if row.stage == "excluded_full_text"
+                else counts[row.stage]
+            )
+            rows.append(
+                {
+                    "Review": version,
+                    "Stage": STAGES[row.stage] + (f": {row.reason}" if row.reason else ""),
+                    "Count": format_count(value),
+                    "Source": (f"{row.source} ({row.locator})" if row.source else NOT_REPORTED),
+                    "Notes": row.notes,
+                }
+            )
     return pd.DataFrame(rows)

@@ -8,10 +8,17 @@ import pandas as pd
 
 from ..datapackage import Dataset, evidence_sha256
 from ..review.settings import PRIMARY
-from .formatting import MISSING, fmt_count, fmt_interval, fmt_pct, outcome_label
 from .bibliography import study_citations
-from .releases import (diff_results, diff_studies, newly_poolable, read_releases,
-                       read_snapshot, snapshot, study_list)
+from .formatting import MISSING, fmt_count, fmt_interval, fmt_pct, outcome_label
+from .releases import (
+    diff_results,
+    diff_studies,
+    newly_poolable,
+    read_releases,
+    read_snapshot,
+    snapshot,
+    study_list,
+)
 
 _CHANGE = {"added": "new estimate", "removed": "no longer estimable", "moved": "moved"}
 
@@ -53,16 +60,15 @@ class Comparison:
     @property
     def any_change(self) -> bool:
         """Whether any study or any result (of any method) changed."""
-        return bool(self.added or self.removed
-                    or (self.results["change"] != "unchanged").any())
+        return bool(self.added or self.removed or (self.results["change"] != "unchanged").any())
 
 
-def compare(old_results, old_studies, new_results, new_studies, *, old: str, new: str,
-            method: str = PRIMARY) -> Comparison:
+def compare(
+    old_results, old_studies, new_results, new_studies, *, old: str, new: str, method: str = PRIMARY
+) -> Comparison:
     """Build a :class:`Comparison` from two results tables and two study lists."""
     added, removed = diff_studies(old_studies, new_studies)
-    return Comparison(old, new, diff_results(old_results, new_results), added, removed,
-                      method)
+    return Comparison(old, new, diff_results(old_results, new_results), added, removed, method)
 
 
 def since_last_release(ds: Dataset, data_dir=None) -> Comparison | None:
@@ -72,8 +78,7 @@ def since_last_release(ds: Dataset, data_dir=None) -> Comparison | None:
         return None
     version = history["version"].iloc[-1]
     results, studies = read_snapshot(version, data_dir or ds.data_dir)
-    return compare(results, studies, snapshot(ds), study_list(ds), old=version,
-                   new="current data")
+    return compare(results, studies, snapshot(ds), study_list(ds), old=version, new="current data")
 
 
 def latest_release_changes(data_dir) -> Comparison | None:
@@ -82,8 +87,7 @@ def latest_release_changes(data_dir) -> Comparison | None:
     if len(history) < 2:
         return None
     old, new = history["version"].iloc[-2], history["version"].iloc[-1]
-    return compare(*read_snapshot(old, data_dir), *read_snapshot(new, data_dir),
-                   old=old, new=new)
+    return compare(*read_snapshot(old, data_dir), *read_snapshot(new, data_dir), old=old, new=new)
 
 
 def _estimate(row, prefix: str) -> str:
@@ -105,40 +109,60 @@ def changes_table(comparison: Comparison) -> pd.DataFrame:
     rows = []
     for _, row in comparison.changed.iterrows():
         diff = row["new_estimate"] - row["old_estimate"]
-        rows.append({
-            "Result": row["result_id"],
-            "Outcome": outcome_label(row["outcome"]),
-            "Regimen": "any combination" if row["regimen"] == "any" else row["regimen"],
-            "Change": _CHANGE[row["change"]],
-            comparison.old: _estimate(row, "old"),
-            comparison.new: _estimate(row, "new"),
-            "Difference": MISSING if pd.isna(diff) else f"{100 * diff:+.1f} pp",
-        })
-    columns = ["Result", "Outcome", "Regimen", "Change", comparison.old, comparison.new,
-               "Difference"]
+        rows.append(
+            {
+                "Result": row["result_id"],
+                "Outcome": outcome_label(row["outcome"]),
+                "Regimen": "any combination" if row["regimen"] == "any" else row["regimen"],
+                "Change": _CHANGE[row["change"]],
+                comparison.old: _estimate(row, "old"),
+                comparison.new: _estimate(row, "new"),
+                "Difference": MISSING if pd.isna(diff) else f"{100 * diff:+.1f} pp",
+            }
+        )
+    columns = [
+        "Result",
+        "Outcome",
+        "Regimen",
+        "Change",
+        comparison.old,
+        comparison.new,
+        "Difference",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
 def poolable_table(comparison: Comparison) -> pd.DataFrame:
     """Regimen x outcome pairs pooled from two or more studies for the first time."""
-    rows = [{"Regimen": r["regimen"], "Outcome": outcome_label(r["outcome"]),
-             "Studies before": MISSING if pd.isna(r["old_k"]) else int(r["old_k"]),
-             "Studies now": int(r["new_k"]), "Pooled % (95% CI)": _estimate(r, "new")}
-            for _, r in comparison.poolable.iterrows()]
-    return pd.DataFrame(rows, columns=["Regimen", "Outcome", "Studies before", "Studies now",
-                                       "Pooled % (95% CI)"])
+    rows = [
+        {
+            "Regimen": r["regimen"],
+            "Outcome": outcome_label(r["outcome"]),
+            "Studies before": MISSING if pd.isna(r["old_k"]) else int(r["old_k"]),
+            "Studies now": int(r["new_k"]),
+            "Pooled % (95% CI)": _estimate(r, "new"),
+        }
+        for _, r in comparison.poolable.iterrows()
+    ]
+    return pd.DataFrame(
+        rows, columns=["Regimen", "Outcome", "Studies before", "Studies now", "Pooled % (95% CI)"]
+    )
 
 
 def history_table(data_dir) -> pd.DataFrame:
     """The release history, newest first, for display."""
     history = read_releases(data_dir).iloc[::-1]
-    return pd.DataFrame({
-        "Version": history["version"], "Released": history["date"],
-        "Search to": history["search_date"], "Review": history["review_version"],
-        "Change": history["change"].str.upper(),
-        "Evidence SHA-256": history["data_sha256"].str[:12],
-        "What changed": history["summary"],
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "Version": history["version"],
+            "Released": history["date"],
+            "Search to": history["search_date"],
+            "Review": history["review_version"],
+            "Change": history["change"].str.upper(),
+            "Evidence SHA-256": history["data_sha256"].str[:12],
+            "What changed": history["summary"],
+        }
+    ).reset_index(drop=True)
 
 
 def since_table(ds: Dataset) -> pd.DataFrame:
@@ -179,39 +203,62 @@ def whats_new_facts(ds: Dataset) -> dict[str, str]:
     ``evidence_sha``.
     """
     history = read_releases(ds.data_dir)
-    facts = {"n_releases": fmt_count(len(history)),
-             "evidence_sha": evidence_sha256(ds)[:12]}
+    facts = {"n_releases": fmt_count(len(history)), "evidence_sha": evidence_sha256(ds)[:12]}
     if history.empty:
-        return facts | {"release": "none", "release_date": "none", "release_search": "none",
-                        "since_status": "No release has been made yet.", "prev_release": "none",
-                        "n_added": "0", "n_removed": "0", "n_moved": "0",
-                        "n_new_estimates": "0", "n_poolable": "0", "added_cites": "none",
-                        "removed_cites": "none"}
+        return facts | {
+            "release": "none",
+            "release_date": "none",
+            "release_search": "none",
+            "since_status": "No release has been made yet.",
+            "prev_release": "none",
+            "n_added": "0",
+            "n_removed": "0",
+            "n_moved": "0",
+            "n_new_estimates": "0",
+            "n_poolable": "0",
+            "added_cites": "none",
+            "removed_cites": "none",
+        }
     last = history.iloc[-1]
-    facts |= {"release": last["version"], "release_date": last["date"],
-              "release_search": last["search_date"]}
+    facts |= {
+        "release": last["version"],
+        "release_date": last["date"],
+        "release_search": last["search_date"],
+    }
     since = since_last_release(ds)
     if since.any_change:
         facts["since_status"] = (
             f"The data have changed since release {last['version']}: "
             f"{len(since.added)} studies added, {len(since.removed)} removed and "
             f"{len(since.changed)} pooled estimates (primary method) changed; these changes "
-            "are not yet part of a release.")
+            "are not yet part of a release."
+        )
     else:
-        facts["since_status"] = (f"The data and every pooled estimate are those of release "
-                                 f"{last['version']}; nothing has changed since.")
+        facts["since_status"] = (
+            f"The data and every pooled estimate are those of release "
+            f"{last['version']}; nothing has changed since."
+        )
     change = latest_release_changes(ds.data_dir)
-    facts |= {"prev_release": "none", "n_added": "0", "n_removed": "0", "n_moved": "0",
-              "n_new_estimates": "0", "n_poolable": "0", "added_cites": "none",
-              "removed_cites": "none"}
+    facts |= {
+        "prev_release": "none",
+        "n_added": "0",
+        "n_removed": "0",
+        "n_moved": "0",
+        "n_new_estimates": "0",
+        "n_poolable": "0",
+        "added_cites": "none",
+        "removed_cites": "none",
+    }
     if change is not None:
         rows = change.changed
-        facts |= {"prev_release": change.old,
-                  "n_added": fmt_count(len(change.added)),
-                  "n_removed": fmt_count(len(change.removed)),
-                  "n_moved": fmt_count((rows["change"] == "moved").sum()),
-                  "n_new_estimates": fmt_count((rows["change"] == "added").sum()),
-                  "n_poolable": fmt_count(len(change.poolable)),
-                  "added_cites": study_citations(change.added),
-                  "removed_cites": study_citations(change.removed)}
+        facts |= {
+            "prev_release": change.old,
+            "n_added": fmt_count(len(change.added)),
+            "n_removed": fmt_count(len(change.removed)),
+            "n_moved": fmt_count((rows["change"] == "moved").sum()),
+            "n_new_estimates": fmt_count((rows["change"] == "added").sum()),
+            "n_poolable": fmt_count(len(change.poolable)),
+            "added_cites": study_citations(change.added),
+            "removed_cites": study_citations(change.removed),
+        }
     return facts

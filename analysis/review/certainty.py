@@ -138,8 +138,14 @@ def read_overrides(data_dir: Path | str | None = None) -> pd.DataFrame:
     return table
 
 
-def assess(pool, rows: pd.DataFrame, overrides: pd.DataFrame | None = None, *,
-           outcome: str = "", regimen: str = "") -> dict:
+def assess(
+    pool,
+    rows: pd.DataFrame,
+    overrides: pd.DataFrame | None = None,
+    *,
+    outcome: str = "",
+    regimen: str = "",
+) -> dict:
     """GRADE judgements for one pooled result.
 
     Parameters
@@ -166,8 +172,9 @@ def assess(pool, rows: pd.DataFrame, overrides: pd.DataFrame | None = None, *,
         "publication_bias": judge_publication_bias(pool.k),
     }
     if overrides is not None and len(overrides):
-        hit = overrides[overrides["outcome"].isin([outcome, "*"])
-                        & (overrides["regimen"] == regimen)]
+        hit = overrides[
+            overrides["outcome"].isin([outcome, "*"]) & (overrides["regimen"] == regimen)
+        ]
         for row in hit.itertuples(index=False):
             domains[row.domain] = Judgement(int(row.downgrade), row.reason, override=True)
     start = starting_level(rows["design"])
@@ -195,11 +202,17 @@ def certainty_frame(ds: Dataset, outcomes=None, *, method: str = PRIMARY) -> pd.
             rows = syn.regimen_rows[syn.regimen_rows["regimen"] == regimen]
             result = assess(pool, rows, overrides, outcome=outcome, regimen=regimen)
             record = {
-                "result_id": f"{outcome}/{regimen}/{method}", "outcome": outcome,
-                "regimen": regimen, "k": pool.k, "n": pool.n_total,
-                "events": pool.events_total, "estimate": pool.estimate,
-                "ci_low": pool.ci_low, "ci_high": pool.ci_high,
-                "designs": rows["design"].value_counts().to_dict(), "start": result["start"],
+                "result_id": f"{outcome}/{regimen}/{method}",
+                "outcome": outcome,
+                "regimen": regimen,
+                "k": pool.k,
+                "n": pool.n_total,
+                "events": pool.events_total,
+                "estimate": pool.estimate,
+                "ci_low": pool.ci_low,
+                "ci_high": pool.ci_high,
+                "designs": rows["design"].value_counts().to_dict(),
+                "start": result["start"],
             }
             for domain, judgement in result["domains"].items():
                 record[domain] = judgement.downgrade
@@ -213,6 +226,12 @@ def certainty_frame(ds: Dataset, outcomes=None, *, method: str = PRIMARY) -> pd.
 
 def rule_thresholds() -> dict:
     """The thresholds of the rules (numbers; the chapter formats them)."""
-    return {"i2_serious": I2_SERIOUS, "i2_very_serious": I2_VERY_SERIOUS,
-            "pi_width": PI_WIDTH_SERIOUS, "events": EVENTS_OIS, "ci_width": CI_WIDTH_SERIOUS,
-            "grey_share": GREY_SHARE, "min_k_pb": MIN_K_PUBLICATION_BIAS}
+    return {
+        "i2_serious": I2_SERIOUS,
+        "i2_very_serious": I2_VERY_SERIOUS,
+        "pi_width": PI_WIDTH_SERIOUS,
+        "events": EVENTS_OIS,
+        "ci_width": CI_WIDTH_SERIOUS,
+        "grey_share": GREY_SHARE,
+        "min_k_pb": MIN_K_PUBLICATION_BIAS,
+    }

@@ -49,7 +49,8 @@ def completeness_frame(ds: Dataset) -> pd.DataFrame:
         rows = outcome_rows(ds, outcome)
         rows = rows[rows["regimen"] != MIXED]
         per_outcome[outcome] = rows.groupby("regimen").agg(
-            k=("study_id", "nunique"), n=("total", "sum"))
+            k=("study_id", "nunique"), n=("total", "sum")
+        )
 
     def trials(table, regimen):
         return int(table.at[regimen, "trials"]) if regimen in table.index else 0
@@ -62,8 +63,9 @@ def completeness_frame(ds: Dataset) -> pd.DataFrame:
             "studies": int(now.at[regimen, "studies"]) if regimen in now.index else 0,
             "tts_review": trials(review, regimen),
             "tts_paper": target,
-            "tts_missing": (pd.NA if pd.isna(target)
-                            else max(int(target) - trials(review, regimen), 0)),
+            "tts_missing": (
+                pd.NA if pd.isna(target) else max(int(target) - trials(review, regimen), 0)
+            ),
             "tts_now": trials(now, regimen),
         }
         for outcome, table in per_outcome.items():

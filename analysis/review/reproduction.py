@@ -47,46 +47,61 @@ def reproduction_frame(ds: Dataset) -> pd.DataFrame:
         ``primary_pct``, ``primary_ci_low_pct``, ``primary_ci_high_pct``,
         ``difference_pp`` (ours as published minus published), ``reason``, ``evidence``.
     """
-    pub = ds.published[(ds.published["regimen"] != "any")
-                       & (ds.published["outcome"] != "trials")]
+    pub = ds.published[(ds.published["regimen"] != "any") & (ds.published["outcome"] != "trials")]
     records = []
     for review, (label, versions) in REVIEWS.items():
         rows = pub[pub["review"] == review]
         if rows.empty:
             continue
         view = as_of(ds, versions)
-        stated = ds.published[(ds.published["review"] == review)
-                              & (ds.published["outcome"] == "trials")].set_index("regimen")
+        stated = ds.published[
+            (ds.published["review"] == review) & (ds.published["outcome"] == "trials")
+        ].set_index("regimen")
         cache = {}
         for row in rows.itertuples(index=False):
             if row.outcome not in cache:
-                cache[row.outcome] = (synthesise(view, row.outcome, "as_published"),
-                                      synthesise(view, row.outcome, PRIMARY))
+                cache[row.outcome] = (
+                    synthesise(view, row.outcome, "as_published"),
+                    synthesise(view, row.outcome, PRIMARY),
+                )
             as_pub, primary = (syn.pools.get(row.regimen) for syn in cache[row.outcome])
             trials = row.trials
             if pd.isna(trials) and row.regimen in stated.index:
                 trials = stated.loc[row.regimen, "trials"]
             record = {
-                "review": review, "review_label": label, "outcome": row.outcome,
-                "regimen": row.regimen, "published_pct": row.estimate_pct,
-                "published_ci_low_pct": row.ci_low_pct, "published_ci_high_pct": row.ci_high_pct,
-                "published_trials": trials, "figure_trials_stated": not pd.isna(row.trials),
+                "review": review,
+                "review_label": label,
+                "outcome": row.outcome,
+                "regimen": row.regimen,
+                "published_pct": row.estimate_pct,
+                "published_ci_low_pct": row.ci_low_pct,
+                "published_ci_high_pct": row.ci_high_pct,
+                "published_trials": trials,
+                "figure_trials_stated": not pd.isna(row.trials),
                 "evidence": " + ".join(versions) + " studies",
             }
             if as_pub is None:
-                record.update(ours_pct=math.nan, ours_k=0, ours_n=0, ours_events=0,
-                              difference_pp=math.nan)
+                record.update(
+                    ours_pct=math.nan, ours_k=0, ours_n=0, ours_events=0, difference_pp=math.nan
+                )
             else:
-                record.update(ours_pct=100 * as_pub.estimate, ours_k=as_pub.k,
-                              ours_n=as_pub.n_total, ours_events=as_pub.events_total,
-                              difference_pp=100 * as_pub.estimate - row.estimate_pct)
+                record.update(
+                    ours_pct=100 * as_pub.estimate,
+                    ours_k=as_pub.k,
+                    ours_n=as_pub.n_total,
+                    ours_events=as_pub.events_total,
+                    difference_pp=100 * as_pub.estimate - row.estimate_pct,
+                )
             if primary is None:
-                record.update(primary_pct=math.nan, primary_ci_low_pct=math.nan,
-                              primary_ci_high_pct=math.nan)
+                record.update(
+                    primary_pct=math.nan, primary_ci_low_pct=math.nan, primary_ci_high_pct=math.nan
+                )
             else:
-                record.update(primary_pct=100 * primary.estimate,
-                              primary_ci_low_pct=100 * primary.ci_low,
-                              primary_ci_high_pct=100 * primary.ci_high)
+                record.update(
+                    primary_pct=100 * primary.estimate,
+                    primary_ci_low_pct=100 * primary.ci_low,
+                    primary_ci_high_pct=100 * primary.ci_high,
+                )
             record["reason"] = _reason(record)
             records.append(record)
     return pd.DataFrame.from_records(records)

@@ -41,16 +41,38 @@ def subgroup_differences(ds: Dataset, method: str = PRIMARY) -> pd.DataFrame:
         rows = rows[rows["regimen"] != MIXED]
         if rows["regimen"].nunique() < 2:
             continue
-        res = subgroup_analysis(rows["events"].astype(int).to_numpy(),
-                                rows["total"].astype(int).to_numpy(),
-                                rows["regimen"].tolist(), rows["study_id"].tolist(),
-                                method=method_of(method))
-        records.append({"outcome": outcome, "regimens": len(res.results),
-                        "studies": len(rows), "q_between": res.q_between, "df": res.df,
-                        "p_value": res.p_value, "significant": bool(res.p_value < ALPHA),
-                        "message": res.message})
-    return pd.DataFrame(records, columns=["outcome", "regimens", "studies", "q_between", "df",
-                                          "p_value", "significant", "message"])
+        res = subgroup_analysis(
+            rows["events"].astype(int).to_numpy(),
+            rows["total"].astype(int).to_numpy(),
+            rows["regimen"].tolist(),
+            rows["study_id"].tolist(),
+            method=method_of(method),
+        )
+        records.append(
+            {
+                "outcome": outcome,
+                "regimens": len(res.results),
+                "studies": len(rows),
+                "q_between": res.q_between,
+                "df": res.df,
+                "p_value": res.p_value,
+                "significant": bool(res.p_value < ALPHA),
+                "message": res.message,
+            }
+        )
+    return pd.DataFrame(
+        records,
+        columns=[
+            "outcome",
+            "regimens",
+            "studies",
+            "q_between",
+            "df",
+            "p_value",
+            "significant",
+            "message",
+        ],
+    )
 
 
 def pools(ds: Dataset, method: str, min_k: int) -> Iterator[tuple[str, str, PooledProportion]]:
@@ -82,17 +104,26 @@ def influence_table(ds: Dataset, method: str = PRIMARY) -> pd.DataFrame:
     records = []
     for outcome, regimen, pool in pools(ds, method, min_k=2):
         s = pool.studies
-        loo = leave_one_out(s["events"].to_numpy(), s["total"].to_numpy(),
-                            s["label"].tolist(), method_of(method))
+        loo = leave_one_out(
+            s["events"].to_numpy(), s["total"].to_numpy(), s["label"].tolist(), method_of(method)
+        )
         change = (loo["estimate"] - pool.estimate).abs()
         worst = change.idxmax()
-        records.append({
-            "outcome": outcome, "regimen": regimen, "k": pool.k, "estimate": pool.estimate,
-            "ci_low": pool.ci_low, "ci_high": pool.ci_high,
-            "loo_min": loo["estimate"].min(), "loo_max": loo["estimate"].max(),
-            "most_influential": loo.at[worst, "omitted"], "change": float(change[worst]),
-            "influential": bool(change[worst] >= INFLUENCE_THRESHOLD),
-        })
+        records.append(
+            {
+                "outcome": outcome,
+                "regimen": regimen,
+                "k": pool.k,
+                "estimate": pool.estimate,
+                "ci_low": pool.ci_low,
+                "ci_high": pool.ci_high,
+                "loo_min": loo["estimate"].min(),
+                "loo_max": loo["estimate"].max(),
+                "most_influential": loo.at[worst, "omitted"],
+                "change": float(change[worst]),
+                "influential": bool(change[worst] >= INFLUENCE_THRESHOLD),
+            }
+        )
     return pd.DataFrame(records)
 
 
@@ -110,10 +141,21 @@ def small_study_table(ds: Dataset, method: str = PRIMARY) -> pd.DataFrame:
         s = pool.studies
         record = {"outcome": outcome, "regimen": regimen, "k": pool.k}
         for name in ("peters", "egger"):
-            test = small_study_test(s["events"].to_numpy(), s["total"].to_numpy(), test=name,
-                                    method=method_of(method))
+            test = small_study_test(
+                s["events"].to_numpy(), s["total"].to_numpy(), test=name, method=method_of(method)
+            )
             record[f"{name}_p"] = test.p_value
             record[f"{name}_message"] = test.message
         records.append(record)
-    return pd.DataFrame(records, columns=["outcome", "regimen", "k", "peters_p",
-                                          "peters_message", "egger_p", "egger_message"])
+    return pd.DataFrame(
+        records,
+        columns=[
+            "outcome",
+            "regimen",
+            "k",
+            "peters_p",
+            "peters_message",
+            "egger_p",
+            "egger_message",
+        ],
+    )

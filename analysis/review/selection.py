@@ -72,8 +72,9 @@ def count_matching(studies: pd.DataFrame, rule: str) -> int:
     return int(mask.sum())
 
 
-def prisma_counts(table: pd.DataFrame, review_version: str,
-                  studies: pd.DataFrame | None = None) -> dict:
+def prisma_counts(
+    table: pd.DataFrame, review_version: str, studies: pd.DataFrame | None = None
+) -> dict:
     """Counts of one review version, derived ones computed from ``studies``.
 
     Returns

@@ -25,18 +25,28 @@ def method_comparison(ds: Dataset, methods=COMPARED) -> pd.DataFrame:
         the primary method without conference abstracts and preprints (method
         ``primary_peer_reviewed``), with a ``method_label`` column.
     """
-    table = pd.concat([
-        results_table(ds, methods),
-        results_table(ds, (PRIMARY,), exclude_publication_types=GREY_LITERATURE,
-                      suffix="_peer_reviewed"),
-    ], ignore_index=True)
+    table = pd.concat(
+        [
+            results_table(ds, methods),
+            results_table(
+                ds, (PRIMARY,), exclude_publication_types=GREY_LITERATURE, suffix="_peer_reviewed"
+            ),
+        ],
+        ignore_index=True,
+    )
     labels = {key: METHODS[key].label for key in methods}
     labels[PEER_REVIEWED] = f"{METHODS[PRIMARY].label}, peer-reviewed reports only"
     order = {o: i for i, o in enumerate(OUTCOMES)}
-    table = table.assign(method_label=table["method"].map(labels),
-                         _o=table["outcome"].map(order), _any=table["regimen"].eq("any"))
-    return (table.sort_values(["_o", "_any", "regimen"], kind="stable")
-            .drop(columns=["_o", "_any"]).reset_index(drop=True))
+    table = table.assign(
+        method_label=table["method"].map(labels),
+        _o=table["outcome"].map(order),
+        _any=table["regimen"].eq("any"),
+    )
+    return (
+        table.sort_values(["_o", "_any", "regimen"], kind="stable")
+        .drop(columns=["_o", "_any"])
+        .reset_index(drop=True)
+    )
 
 
 def sensitivity_summary(comparison: pd.DataFrame) -> dict:
@@ -57,8 +67,11 @@ def sensitivity_summary(comparison: pd.DataFrame) -> dict:
     primary = comparison[comparison["method"] == PRIMARY].set_index(["outcome", "regimen"])
     grey = comparison[comparison["method"] == PEER_REVIEWED].set_index(["outcome", "regimen"])
     joined = primary[["estimate", "k"]].join(grey[["estimate", "k"]], rsuffix="_peer")
-    changed = (joined["k_peer"].isna() | (joined["k"] != joined["k_peer"])
-               | ~np.isclose(joined["estimate"], joined["estimate_peer"]))
+    changed = (
+        joined["k_peer"].isna()
+        | (joined["k"] != joined["k_peer"])
+        | ~np.isclose(joined["estimate"], joined["estimate_peer"])
+    )
     return {
         "n_compared": len(spread),
         "max_spread": float(spread.max()) if len(spread) else float("nan"),

@@ -22,8 +22,12 @@ OUTCOMES = {
     "endoscopic_remission": "Endoscopic/radiologic remission",
 }
 SAFETY = ("ae", "sae")
-EFFICACY = ("clinical_response", "clinical_remission", "endoscopic_response",
-            "endoscopic_remission")
+EFFICACY = (
+    "clinical_response",
+    "clinical_remission",
+    "endoscopic_response",
+    "endoscopic_remission",
+)
 #: Label of whole-study arms spanning several regimens.
 MIXED = "mixed"
 #: Publication types excluded by the "peer-reviewed only" sensitivity analysis.
@@ -45,18 +49,23 @@ def outcome_rows(ds: Dataset, outcome: str, *, exclude_publication_types=()) -> 
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}; expected one of {sorted(OUTCOMES)}")
     rows = ds.outcomes[(ds.outcomes["outcome"] == outcome) & ds.outcomes["analysed"]]
-    rows = rows.merge(ds.arms[["arm_id", "study_id", "regimen", "regimens_included",
-                               "n_patients", "n_trials"]], on="arm_id", how="left")
+    rows = rows.merge(
+        ds.arms[["arm_id", "study_id", "regimen", "regimens_included", "n_patients", "n_trials"]],
+        on="arm_id",
+        how="left",
+    )
     rows = rows.merge(ds.studies, on="study_id", how="left", suffixes=("", "_study"))
-    keep = rows["overlaps_with"].eq("") & ~rows["publication_type"].isin(
-        exclude_publication_types)
+    keep = rows["overlaps_with"].eq("") & ~rows["publication_type"].isin(exclude_publication_types)
     return rows[keep].sort_values(["regimen", "study_id"]).reset_index(drop=True)
 
 
 def _pool(frame: pd.DataFrame, method: str) -> PooledProportion:
-    return pool_proportions(frame["events"].astype(int).to_numpy(),
-                            frame["total"].astype(int).to_numpy(),
-                            frame["study_id"].tolist(), method=method_of(method))
+    return pool_proportions(
+        frame["events"].astype(int).to_numpy(),
+        frame["total"].astype(int).to_numpy(),
+        frame["study_id"].tolist(),
+        method=method_of(method),
+    )
 
 
 @dataclass(frozen=True)
@@ -96,8 +105,9 @@ class RegimenSynthesis:
         return self.rows[self.rows["regimen"] != MIXED]
 
 
-def synthesise(ds: Dataset, outcome: str, method: str = PRIMARY, *,
-               exclude_publication_types=()) -> RegimenSynthesis:
+def synthesise(
+    ds: Dataset, outcome: str, method: str = PRIMARY, *, exclude_publication_types=()
+) -> RegimenSynthesis:
     """Pool one outcome per regimen, plus an "any combination" pool.
 
     Parameters
@@ -136,8 +146,13 @@ def synthesise(ds: Dataset, outcome: str, method: str = PRIMARY, *,
     return RegimenSynthesis(outcome, method, rows, pools, failures, any_combination)
 
 
-def results_table(ds: Dataset, methods=(PRIMARY, "as_published"), *,
-                  exclude_publication_types=(), suffix: str = "") -> pd.DataFrame:
+def results_table(
+    ds: Dataset,
+    methods=(PRIMARY, "as_published"),
+    *,
+    exclude_publication_types=(),
+    suffix: str = "",
+) -> pd.DataFrame:
     """Every pooled estimate of the book as one tidy table (for downloads and diffs).
 
     Parameters
@@ -164,25 +179,41 @@ def results_table(ds: Dataset, methods=(PRIMARY, "as_published"), *,
     records = []
     for method in methods:
         for outcome in OUTCOMES:
-            syn = synthesise(ds, outcome, method,
-                             exclude_publication_types=exclude_publication_types)
+            syn = synthesise(
+                ds, outcome, method, exclude_publication_types=exclude_publication_types
+            )
             items = list(syn.pools.items())
             if syn.any_combination is not None:
                 items.append(("any", syn.any_combination))
             for regimen, pool in items:
-                records.append({
-                    "result_id": f"{outcome}/{regimen}/{method}{suffix}",
-                    "outcome": outcome, "regimen": regimen, "method": f"{method}{suffix}",
-                    **result_record(pool), "data_version": ds.version,
-                })
+                records.append(
+                    {
+                        "result_id": f"{outcome}/{regimen}/{method}{suffix}",
+                        "outcome": outcome,
+                        "regimen": regimen,
+                        "method": f"{method}{suffix}",
+                        **result_record(pool),
+                        "data_version": ds.version,
+                    }
+                )
     return pd.DataFrame.from_records(records)
 
 
 #: Result fields of :func:`results_table` (our names -> the download's column names).
-RESULT_COLUMNS = {"k": "k", "n_total": "n", "events_total": "events", "estimate": "estimate",
-                  "ci_low": "ci_low", "ci_high": "ci_high", "pi_low": "pi_low",
-                  "pi_high": "pi_high", "tau2": "tau2", "i2": "i2", "method": "model",
-                  "fallback": "fallback"}
+RESULT_COLUMNS = {
+    "k": "k",
+    "n_total": "n",
+    "events_total": "events",
+    "estimate": "estimate",
+    "ci_low": "ci_low",
+    "ci_high": "ci_high",
+    "pi_low": "pi_low",
+    "pi_high": "pi_high",
+    "tau2": "tau2",
+    "i2": "i2",
+    "method": "model",
+    "fallback": "fallback",
+}
 
 
 def result_record(pool: PooledProportion) -> dict:
@@ -205,5 +236,9 @@ def regimen_trials(ds: Dataset) -> pd.DataFrame:
     arms = ds.arms.merge(ds.studies[["study_id", "overlaps_with"]], on="study_id")
     arms = arms[(arms["regimen"] != MIXED) & arms["overlaps_with"].eq("")]
     trials = arms["n_trials"].fillna(arms["n_patients"])
-    return (arms.assign(trials=trials).groupby("regimen")
-            .agg(studies=("study_id", "nunique"), trials=("trials", "sum")).reset_index())
+    return (
+        arms.assign(trials=trials)
+        .groupby("regimen")
+        .agg(studies=("study_id", "nunique"), trials=("trials", "sum"))
+        .reset_index()
+    )

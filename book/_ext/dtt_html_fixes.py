@@ -19,8 +19,10 @@ def dedupe_scripts(app, pagename, templatename, context, doctree):
         seen, unique = set(), []
         for script in scripts:
             attributes = getattr(script, "attributes", {}) or {}
-            key = (getattr(script, "filename", str(script)) or "",
-                   tuple(sorted((k, str(v)) for k, v in attributes.items())))
+            key = (
+                getattr(script, "filename", str(script)) or "",
+                tuple(sorted((k, str(v)) for k, v in attributes.items())),
+            )
             if key not in seen:
                 seen.add(key)
                 unique.append(script)

@@ -1,0 +1,59 @@
+"""The package's layers: contracts (import-linter) and what importing the engine loads."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from analysis import paths
+
+LINT = Path(sys.executable).parent / "lint-imports"
+
+
+def _lint(root):
+    env = dict(os.environ, PYTHONPATH=str(root))
+    return subprocess.run([str(LINT)], cwd=root, env=env, capture_output=True, text=True)
+
+
+def test_import_linter_contracts_are_kept():
+    result = _lint(paths.ROOT)
+    assert result.returncode == 0, result.stdout
+    assert "3 kept, 0 broken" in result.stdout
+
+
+def test_import_linter_catches_the_engine_importing_the_review(tmp_path):
+    shutil.copytree(
+        paths.ROOT / "analysis", tmp_path / "analysis", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copy(paths.ROOT / "pyproject.toml", tmp_path)
+    pooling = tmp_path / "analysis" / "engine" / "pooling.py"
+    pooling.write_text(pooling.read_text() + "\nfrom ..review import settings  # noqa\n")
+    result = _lint(tmp_path)
+    assert result.returncode == 1
+    assert "analysis.engine.pooling -> analysis.review.settings" in result.stdout
+
+
+def test_importing_the_engine_loads_no_plotting_notebook_or_data_library():
+    code = (
+        "import sys, analysis.engine.pooling, analysis.engine.subgroups, "
+        "analysis.engine.influence, analysis.engine.crosscheck; "
+        "print(sorted(m for m in ('matplotlib', 'seaborn', 'IPython', 'myst_nb', "
+        "'frictionless', 'analysis.publish', 'analysis.review') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=paths.ROOT, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_public_api_is_one_lazy_import():
+    code = (
+        "import sys, analysis as an; before = 'matplotlib' in sys.modules; "
+        "an.cite_this, an.pool_proportions, an.forest_plot; "
+        "print(before, 'matplotlib' in sys.modules, sorted(set(an.__all__) - set(dir(an))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=paths.ROOT, check=True
+    )
+    assert out.stdout.strip() == "False True []"

@@ -4,7 +4,8 @@ dat.nielweise2007 (tests/data/nielweise2007.csv): logit-normal (inverse-variance
 REML) and binomial-normal (GLMM) models for the infection risk in each arm. The four-decimal
 values are metafor's ``rma``/``rma.glmm`` on these data (metafor's own test of this example,
 tests/testthat/test_analysis_example_stijnen2010.r), which reproduce Table II (two decimals
-in the paper); the test tolerance is half a unit in the last quoted decimal (GLMM: 1e-3, the quadrature tolerance).
+in the paper); the test tolerance is half a unit in the last quoted decimal (GLMM: 1e-3,
+the quadrature tolerance).
 """
 
 import pandas as pd

@@ -83,19 +83,6 @@ def test_floor_is_very_low():
     assert grade.assess(Bad(), rows)["level"] == 1
 
 
-def test_override_file_is_validated(tmp_path):
-    (tmp_path / "grade_overrides.csv").write_text(
-        "outcome,regimen,domain,downgrade,reason,source\nae,X,mood,1,why,\n"
-    )
-    with pytest.raises(ValueError, match="domain"):
-        grade.read_overrides(tmp_path)
-    (tmp_path / "grade_overrides.csv").write_text(
-        "outcome,regimen,domain,downgrade,reason,source\nae,X,imprecision,1, ,\n"
-    )
-    with pytest.raises(ValueError, match="reason"):
-        grade.read_overrides(tmp_path)
-
-
 def test_certainty_of_the_data_applies_the_vega_override():
     ds = load_dataset()
     frame = grade.certainty_frame(ds)

@@ -53,15 +53,6 @@ def test_counts_are_sourced_derived_or_not_reported(tmp_path):
     assert counts["updated"]
 
 
-def test_bad_prisma_files_are_refused(tmp_path):
-    with pytest.raises(ValueError, match="stage"):
-        _write(tmp_path, "x,vibes,1,,doi,abstract,\n")
-    with pytest.raises(ValueError, match="left empty"):
-        _write(tmp_path, "x,new_studies,3,,data/studies.csv,review_version=living,\n")
-    with pytest.raises(ValueError, match="source"):
-        _write(tmp_path, "x,identified,3,,,,\n")
-
-
 def test_diagram_shows_counts_and_not_reported():
     counts = {"identified": 3688, "included_studies": 13, "reasons": [], "updated": False}
     ax = prisma_diagram(counts)

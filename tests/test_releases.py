@@ -1,12 +1,14 @@
 """Releases: version rule, snapshots, diffs and the What's New tables (fast)."""
 
 import dataclasses
+import shutil
 
 import pandas as pd
 import pytest
 
 from analysis import paths
 from analysis.datapackage import as_of, evidence_sha256
+from analysis.datapackage.descriptor import read_descriptor
 from analysis.datapackage.load import load_dataset
 from analysis.publish import releases, whats_new
 
@@ -153,6 +155,7 @@ def test_evidence_fingerprint_ignores_release_files(ds, tmp_path):
     """Writing a release must not change the fingerprint of the data it describes."""
     before = evidence_sha256(ds)
     copy = dataclasses.replace(ds, data_dir=tmp_path)
+    shutil.copy(paths.DATA / "datapackage.json", tmp_path)
     releases.write_release(
         copy,
         version="1.0.0",
@@ -164,6 +167,8 @@ def test_evidence_fingerprint_ignores_release_files(ds, tmp_path):
         data_dir=tmp_path,
     )
     assert evidence_sha256(ds) == before
+    declared = {r["path"] for r in read_descriptor(tmp_path)["resources"]}
+    assert {"snapshots/1.0.0.csv", "snapshots/1.0.0-studies.csv"} <= declared
     history = releases.read_releases(tmp_path)
     assert history["data_sha256"].tolist() == [before]
     results, studies = releases.read_snapshot("1.0.0", tmp_path)

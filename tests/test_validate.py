@@ -58,6 +58,7 @@ def _apply(root: Path, op: str, arg: dict) -> None:
         lines = path.read_text(encoding="utf-8").splitlines()
         path.write_text("".join(line + arg["text"] + "\n" for line in lines), encoding="utf-8")
     elif op == "write":
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(arg["text"], encoding="utf-8")
     elif op == "delete":
         path.unlink()
@@ -83,6 +84,7 @@ def make_base(dest: Path) -> Path:
     """Copy the valid base dataset (with the current schema) to ``dest``."""
     shutil.copytree(BASE, dest)
     shutil.copy2(paths.DATA / "datapackage.json", dest / "datapackage.json")
+    shutil.copytree(paths.DATA / "schemas", dest / "schemas")
     return dest
 
 
@@ -147,6 +149,11 @@ def test_corpus_cases_cover_the_required_defects():
         "two_analysed_rows",
         "overlaps_unknown_study",
         "published_unknown_regimen",
+        "undeclared_file",
+        "snapshot_duplicate_row",
+        "release_unknown_change",
+        "override_unknown_regimen",
+        "prisma_unknown_stage",
     }
     assert required <= set(CASES)
 

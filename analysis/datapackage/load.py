@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from .. import paths
+from .descriptor import read_descriptor
+from .resources import TABLES
 from .validate import check_data_dir
-
-#: The tables of the data package, in load order.
-TABLES = ("drugs", "regimens", "studies", "arms", "outcomes", "published")
 
 
 @dataclass(frozen=True)
@@ -99,8 +97,7 @@ def load_dataset(data_dir: Path | str | None = None, *, validate: bool = True) -
     root = Path(data_dir or paths.DATA)
     if validate:
         check_data_dir(root)
-    package = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-    schemas = {r["name"]: r for r in package["resources"]}
+    schemas = {r["name"]: r for r in read_descriptor(root)["resources"]}
     tables = {
         name: _read_table(root / schemas[name]["path"], schemas[name]["schema"]["fields"])
         for name in TABLES

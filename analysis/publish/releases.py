@@ -38,6 +38,7 @@ import pandas as pd
 
 from .. import paths
 from ..datapackage import Dataset, evidence_sha256
+from ..datapackage.descriptor import read_descriptor, write_descriptor
 from ..review.settings import PRIMARY
 from ..review.synthesis import results_table
 
@@ -154,24 +155,13 @@ def snapshot_paths(version: str, data_dir: Path | str | None = None) -> tuple[Pa
 def read_releases(data_dir: Path | str | None = None) -> pd.DataFrame:
     """The release history, oldest first (empty table if there is none yet).
 
-    Raises
-    ------
-    ValueError
-        If a column is missing, a version is malformed or repeated, or a ``change`` is not
-        one of :data:`CHANGES`.
+    The file is validated with the data package (``releases`` resource of
+    ``datapackage.json``: versions unique, changes one of :data:`CHANGES`).
     """
     path = releases_path(data_dir)
     if not path.exists():
         return pd.DataFrame(columns=list(RELEASE_COLUMNS))
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = set(RELEASE_COLUMNS) - set(table.columns)
-    if missing:
-        raise ValueError(f"{path}: missing columns {sorted(missing)}")
-    if table["version"].duplicated().any():
-        raise ValueError(f"{path}: repeated version")
-    bad = set(table["change"]) - set(CHANGES)
-    if bad:
-        raise ValueError(f"{path}: unknown change {sorted(bad)}")
     order = table["version"].map(parse_version)
     return (
         table.assign(_order=order)
@@ -242,7 +232,37 @@ def write_release(
     }
     history = pd.concat([history, pd.DataFrame([row])], ignore_index=True)
     history.to_csv(releases_path(data_dir), index=False, lineterminator="\n")
+    declare_snapshots(version, data_dir)
     return read_releases(data_dir)
+
+
+def declare_snapshots(version: str, data_dir: Path | str | None = None) -> None:
+    """Add the two snapshot files of ``version`` to ``datapackage.json`` as resources.
+
+    Both use the shared schemas of ``data/schemas/``; a resource already declared is kept.
+    """
+    package = read_descriptor(data_dir)
+    names = {r["name"] for r in package["resources"]}
+    base = {"profile": "tabular-data-resource", "format": "csv", "encoding": "utf-8"}
+    for name, path, title, schema in (
+        (
+            f"snapshot-{version}",
+            f"snapshots/{version}.csv",
+            f"Pooled results of release {version}",
+            "schemas/snapshot-results.json",
+        ),
+        (
+            f"snapshot-{version}-studies",
+            f"snapshots/{version}-studies.csv",
+            f"Studies of release {version}",
+            "schemas/snapshot-studies.json",
+        ),
+    ):
+        if name not in names:
+            package["resources"].append(
+                {"name": name, "path": path, "title": title, **base, "schema": schema}
+            )
+    write_descriptor(package, data_dir)
 
 
 # --------------------------------------------------------------------------- diffs

@@ -36,24 +36,9 @@ DERIVED_SOURCE = "data/studies.csv"
 
 
 def read_prisma(data_dir: Path | str | None = None) -> pd.DataFrame:
-    """``prisma.csv`` with ``count`` as nullable integers.
-
-    Raises
-    ------
-    ValueError
-        On an unknown stage, a derived row with a count typed in, or a stated count without
-        a source.
-    """
+    """``prisma.csv`` (validated with the data package) with ``count`` as nullable integers."""
     path = Path(data_dir or paths.DATA) / "prisma.csv"
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    unknown = set(table["stage"]) - set(STAGES)
-    if unknown:
-        raise ValueError(f"{path}: unknown stage(s) {sorted(unknown)}")
-    derived = table["source"] == DERIVED_SOURCE
-    if (derived & table["count"].ne("")).any():
-        raise ValueError(f"{path}: a count derived from {DERIVED_SOURCE} must be left empty")
-    if (~derived & table["count"].ne("") & table["source"].eq("")).any():
-        raise ValueError(f"{path}: every stated count needs a source")
     table["count"] = pd.to_numeric(table["count"].replace("", None)).astype("Int64")
     return table
 

@@ -1,0 +1,13 @@
+"""The one list of the data package's tables (resources of ``data/datapackage.json``)."""
+
+#: The study-level tables, loaded into :class:`~analysis.datapackage.load.Dataset`, in
+#: report order. Each must exist; every other resource that ``datapackage.json`` declares
+#: (releases, PRISMA counts, certainty overrides, risk of bias, release snapshots) is
+#: validated when its file exists.
+TABLES = ("drugs", "regimens", "studies", "arms", "outcomes", "published")
+#: Tables that must have at least one data row.
+NONEMPTY_TABLES = ("drugs", "regimens", "studies", "arms", "outcomes")
+#: Files of ``data/`` that are not tables: the descriptor, the codebook, shared schemas.
+NOT_TABLES = ("datapackage.json", "README.md")
+#: Folder of table schemas shared by several resources (e.g. every release snapshot).
+SCHEMA_FOLDER = "schemas"

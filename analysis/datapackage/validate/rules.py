@@ -1,0 +1,413 @@
+"""Stage 3, plain pandas-free Python: cross-table rules the schema cannot express.
+
+:data:`RULES` is a named list; each rule reads the ``table.column`` entries it needs and is
+skipped when one is unavailable (a missing table or column is reported by stage 1).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from .problems import Problem, Tables
+
+#: ``arms.regimen`` of a whole-study arm over several regimens.
+MIXED = "mixed"
+#: ``published.regimen`` of a whole-review figure.
+ANY_REGIMEN = "any"
+#: Columns holding identifiers or references: no leading or trailing spaces allowed.
+ID_COLUMNS = {
+    "drugs": ("drug", "class_label"),
+    "regimens": ("regimen", "class_a", "class_b"),
+    "studies": ("study_id", "overlaps_with"),
+    "arms": ("arm_id", "study_id", "agent_a", "agent_b", "regimen", "source", "locator"),
+    "outcomes": ("arm_id", "source", "locator"),
+    "published": ("regimen", "source", "locator"),
+}
+
+_INT = re.compile(r"^\s*\d+\s*$")
+
+
+def _int(value: str | None) -> int | None:
+    """Parse a non-negative integer cell (``None`` if empty, malformed or invalid)."""
+    return int(value) if value is not None and _INT.match(value) else None
+
+
+def _number(value: str | None) -> float | None:
+    """Parse a number cell (``None`` if empty, malformed or invalid)."""
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-table rule.
+
+    Attributes
+    ----------
+    name : str
+        What the rule requires, in words.
+    needs : tuple of str
+        ``table.column`` entries the rule reads; the rule is skipped when any is
+        unavailable (that is reported already).
+    check : callable
+        ``check(tables) -> iterable of Problem``.
+    """
+
+    name: str
+    needs: tuple[str, ...]
+    check: Callable[[Tables], Iterable[Problem]]
+
+
+def _arm_id_prefix(t: Tables) -> Iterator[Problem]:
+    arms = t["arms"]
+    known = t["studies"].first_rows("study_id")
+    for row, (arm, study) in arms.rows("arm_id", "study_id"):
+        if arm and study in known and not arm.startswith(study + "/"):
+            yield arms.problem(
+                row, "arm_id", f"arm_id {arm!r} does not start with its study_id '{study}/'"
+            )
+
+
+def _arm_regimen_matches(t: Tables) -> Iterator[Problem]:
+    arms, drugs, regimens = t["arms"], t["drugs"], t["regimens"]
+    class_of = {}
+    for _, (drug, label) in drugs.rows("drug", "class_label"):
+        class_of.setdefault(drug, label)
+    by_pair: dict[tuple[str, str], str] = {}
+    for _, (label, a, b) in regimens.rows("regimen", "class_a", "class_b"):
+        by_pair.setdefault(tuple(sorted((a, b))), label)
+    labels = set(regimens.first_rows("regimen"))
+    for row, (a, b, regimen) in arms.rows("agent_a", "agent_b", "regimen"):
+        if regimen == MIXED or not regimen:
+            continue
+        if regimen not in labels:
+            yield arms.problem(
+                row,
+                "regimen",
+                f"unknown regimen {regimen!r} (not in regimens.csv, and not '{MIXED}')",
+            )
+            continue
+        if not (a and b) or a == b or a not in class_of or b not in class_of:
+            continue  # missing, repeated or unknown agents: reported by other rules
+        pair = tuple(sorted((class_of[a], class_of[b])))
+        expected = by_pair.get(pair)
+        if expected is None:
+            yield arms.problem(
+                row,
+                "regimen",
+                f"no regimen in regimens.csv for the classes of {a} ({class_of[a]}) "
+                f"and {b} ({class_of[b]})",
+            )
+        elif expected != regimen:
+            yield arms.problem(
+                row,
+                "regimen",
+                f"regimen {regimen!r} does not match the agents: {a} ({class_of[a]}) + "
+                f"{b} ({class_of[b]}) is {expected!r} in regimens.csv",
+            )
+
+
+def _arm_shape(t: Tables) -> Iterator[Problem]:
+    arms = t["arms"]
+    columns = ("agent_a", "agent_b", "regimen", "regimens_included")
+    for row, (a, b, regimen, included) in arms.rows(*columns):
+        if regimen == MIXED:
+            for column, drug in (("agent_a", a), ("agent_b", b)):
+                if drug:
+                    yield arms.problem(
+                        row, column, f"a '{MIXED}' arm has no agents (found {drug!r})"
+                    )
+            if not included:
+                yield arms.problem(
+                    row,
+                    "regimens_included",
+                    f"a '{MIXED}' arm needs regimens_included (regimens separated by ';')",
+                )
+        elif regimen:
+            for column, drug in (("agent_a", a), ("agent_b", b)):
+                if not drug:
+                    yield arms.problem(
+                        row,
+                        column,
+                        f"missing agent: an arm with regimen {regimen!r} needs agent_a "
+                        f"and agent_b (or regimen '{MIXED}')",
+                    )
+            if a and a == b:
+                yield arms.problem(row, "agent_b", f"agent_b is the same drug as agent_a ({a!r})")
+            if included:
+                yield arms.problem(
+                    row,
+                    "regimens_included",
+                    f"regimens_included is only for '{MIXED}' arms (regimen is {regimen!r})",
+                )
+
+
+def _arm_has_size(t: Tables) -> Iterator[Problem]:
+    arms = t["arms"]
+    for row, (patients, trials) in arms.rows("n_patients", "n_trials"):
+        if patients == "" and trials == "":
+            yield arms.problem(row, "n_patients", "missing arm size: give n_patients or n_trials")
+        p, n = _int(patients), _int(trials)
+        if p is not None and n is not None and n < p:
+            yield arms.problem(
+                row,
+                "n_trials",
+                f"{n} trials < {p} patients (each patient contributes at least one trial)",
+            )
+
+
+def _events_le_total(t: Tables) -> Iterator[Problem]:
+    outcomes = t["outcomes"]
+    for row, (events, total) in outcomes.rows("events", "total"):
+        e, n = _int(events), _int(total)
+        if e is not None and n is not None and e > n:
+            yield outcomes.problem(row, "events", f"{e} events > total {n}")
+
+
+def _total_le_arm(t: Tables) -> Iterator[Problem]:
+    outcomes, arms = t["outcomes"], t["arms"]
+    size: dict[str, tuple[int, str, int]] = {}
+    for row, (arm, patients, trials) in arms.rows("arm_id", "n_patients", "n_trials"):
+        if arm in size:
+            continue
+        if _int(trials) is not None:
+            size[arm] = (_int(trials), "n_trials", row)
+        elif _int(patients) is not None:
+            size[arm] = (_int(patients), "n_patients", row)
+    for row, (arm, total) in outcomes.rows("arm_id", "total"):
+        n = _int(total)
+        if n is None or arm not in size:
+            continue
+        limit, column, arm_row = size[arm]
+        if n > limit:
+            yield outcomes.problem(
+                row,
+                "total",
+                f"total {n} > {column} {limit} of arm {arm!r} (arms.csv:{arm_row}:{column})",
+            )
+
+
+def _one_analysed_row(t: Tables) -> Iterator[Problem]:
+    outcomes = t["outcomes"]
+    first: dict[tuple[str, str], int] = {}
+    for row, (arm, outcome, analysed) in outcomes.rows("arm_id", "outcome", "analysed"):
+        if analysed != "true":
+            continue
+        key = (arm, outcome)
+        if key in first:
+            yield outcomes.problem(
+                row,
+                "analysed",
+                f"second analysed=true row for arm {arm!r} x outcome {outcome!r} "
+                f"(first at row {first[key]}): at most one may be pooled",
+            )
+        else:
+            first[key] = row
+
+
+def _no_self_overlap(t: Tables) -> Iterator[Problem]:
+    studies = t["studies"]
+    for row, (study, overlaps) in studies.rows("study_id", "overlaps_with"):
+        if overlaps and overlaps == study:
+            yield studies.problem(row, "overlaps_with", f"study {study!r} overlaps itself")
+
+
+def _study_identified(t: Tables) -> Iterator[Problem]:
+    studies = t["studies"]
+    for row, (doi, pmid, url) in studies.rows("doi", "pmid", "url"):
+        if doi == "" and pmid == "" and url == "":
+            yield studies.problem(
+                row, "doi", "the study needs a source: give a doi, a pmid or a url"
+            )
+    for row, (url,) in studies.rows("url"):
+        if url and not url.startswith(("http://", "https://")):
+            yield studies.problem(
+                row, "url", f"url {url!r} does not start with http:// or https://"
+            )
+
+
+def _published_regimen_known(t: Tables) -> Iterator[Problem]:
+    published = t["published"]
+    labels = t["regimens"].first_rows("regimen")
+    for row, (regimen,) in published.rows("regimen"):
+        if regimen and regimen != ANY_REGIMEN and regimen not in labels:
+            yield published.problem(
+                row,
+                "regimen",
+                f"unknown regimen {regimen!r} (not in regimens.csv, and not '{ANY_REGIMEN}')",
+            )
+
+
+def _published_ci(t: Tables) -> Iterator[Problem]:
+    published = t["published"]
+    columns = ("estimate_pct", "ci_low_pct", "ci_high_pct")
+    for row, cells in published.rows(*columns):
+        est, low, high = (_number(c) for c in cells)
+        if low is not None and high is not None and low > high:
+            yield published.problem(row, "ci_low_pct", f"ci_low_pct {low:g} > ci_high_pct {high:g}")
+        elif est is not None:
+            if low is not None and est < low:
+                yield published.problem(
+                    row, "estimate_pct", f"estimate_pct {est:g} < ci_low_pct {low:g}"
+                )
+            if high is not None and est > high:
+                yield published.problem(
+                    row, "estimate_pct", f"estimate_pct {est:g} > ci_high_pct {high:g}"
+                )
+
+
+def _regimen_pairs_unique(t: Tables) -> Iterator[Problem]:
+    regimens = t["regimens"]
+    first: dict[tuple[str, str], tuple[int, str]] = {}
+    for row, (label, a, b) in regimens.rows("regimen", "class_a", "class_b"):
+        pair = tuple(sorted((a, b)))
+        if pair in first:
+            other_row, other = first[pair]
+            yield regimens.problem(
+                row,
+                "regimen",
+                f"classes {a} + {b} already have regimen {other!r} (row {other_row}): "
+                "each pair of classes has one label",
+            )
+        else:
+            first[pair] = (row, label)
+
+
+_SOURCE = re.compile(r"^(10\.\d{4,9}/\S+|(PMID:?\s*)?\d{1,9}|https?://\S+)$")
+
+
+def _source_format(t: Tables) -> Iterator[Problem]:
+    for name in ("arms", "outcomes", "published"):
+        if not t.has(f"{name}.source"):
+            continue
+        table = t[name]
+        for row, (source,) in table.rows("source"):
+            if source and not _SOURCE.match(source):
+                yield table.problem(
+                    row,
+                    "source",
+                    f"source {source!r} is not a DOI (10.NNNN/...), a PMID (digits) or a "
+                    "URL (http...): put where in the source in 'locator'",
+                )
+
+
+def _no_stray_spaces(t: Tables) -> Iterator[Problem]:
+    for name, columns in ID_COLUMNS.items():
+        if name not in t:
+            continue
+        table = t[name]
+        for column in columns:
+            if column not in table.columns:
+                continue
+            for row, value in table.raw[column].items():
+                if value != value.strip():
+                    yield table.problem(
+                        int(row), column, f"{value!r} has leading or trailing spaces"
+                    )
+
+
+#: ``prisma.source`` of a count computed from the studies table at build time.
+DERIVED_SOURCE = "data/studies.csv"
+
+
+def _prisma_count_sourced(t: Tables) -> Iterator[Problem]:
+    prisma = t["prisma"]
+    columns = set(t["studies"].columns) if "studies" in t else None
+    for row, (count, source, locator) in prisma.rows("count", "source", "locator"):
+        if source == DERIVED_SOURCE:
+            if count:
+                yield prisma.problem(
+                    row,
+                    "count",
+                    f"a count computed from {DERIVED_SOURCE} "
+                    "must be left empty (it is counted at build time)",
+                )
+            for condition in filter(None, (c.strip() for c in (locator or "").split(";"))):
+                column = condition.split("!=" if "!=" in condition else "=", 1)[0].strip()
+                if columns is not None and column not in columns:
+                    yield prisma.problem(
+                        row, "locator", f"unknown column {column!r} of studies.csv in the filter"
+                    )
+        elif count and not source:
+            yield prisma.problem(row, "source", "a stated count needs a source (DOI or URL)")
+
+
+#: The cross-table rules, checked in this order after the schema checks.
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "arm_id starts with its study_id + '/'",
+        ("arms.arm_id", "arms.study_id", "studies.study_id"),
+        _arm_id_prefix,
+    ),
+    Rule(
+        "arm regimen = regimens.csv label of its agents' class pair",
+        (
+            "arms.agent_a",
+            "arms.agent_b",
+            "arms.regimen",
+            "drugs.drug",
+            "drugs.class_label",
+            "regimens.regimen",
+            "regimens.class_a",
+            "regimens.class_b",
+        ),
+        _arm_regimen_matches,
+    ),
+    Rule(
+        "mixed arm: no agents, regimens_included; other arms: two different agents",
+        ("arms.agent_a", "arms.agent_b", "arms.regimen", "arms.regimens_included"),
+        _arm_shape,
+    ),
+    Rule(
+        "arm has n_patients or n_trials; n_trials >= n_patients",
+        ("arms.n_patients", "arms.n_trials"),
+        _arm_has_size,
+    ),
+    Rule("events <= total", ("outcomes.events", "outcomes.total"), _events_le_total),
+    Rule(
+        "total <= the arm's n_trials (else n_patients)",
+        ("outcomes.arm_id", "outcomes.total", "arms.arm_id", "arms.n_patients", "arms.n_trials"),
+        _total_le_arm,
+    ),
+    Rule(
+        "at most one analysed=true row per arm x outcome",
+        ("outcomes.arm_id", "outcomes.outcome", "outcomes.analysed"),
+        _one_analysed_row,
+    ),
+    Rule(
+        "a study is not superseded by itself",
+        ("studies.study_id", "studies.overlaps_with"),
+        _no_self_overlap,
+    ),
+    Rule(
+        "a study has a doi, a pmid or a url (http...)",
+        ("studies.doi", "studies.pmid", "studies.url"),
+        _study_identified,
+    ),
+    Rule(
+        "published regimen is in regimens.csv or 'any'",
+        ("published.regimen", "regimens.regimen"),
+        _published_regimen_known,
+    ),
+    Rule(
+        "published ci_low_pct <= estimate_pct <= ci_high_pct",
+        ("published.estimate_pct", "published.ci_low_pct", "published.ci_high_pct"),
+        _published_ci,
+    ),
+    Rule(
+        "each class pair has one regimen label",
+        ("regimens.regimen", "regimens.class_a", "regimens.class_b"),
+        _regimen_pairs_unique,
+    ),
+    Rule(
+        "PRISMA: a stated count has a source; a computed one is empty with a known filter",
+        ("prisma.count", "prisma.source", "prisma.locator"),
+        _prisma_count_sourced,
+    ),
+    Rule("source is a DOI, a PMID or a URL", (), _source_format),
+    Rule("no leading or trailing spaces in identifiers", (), _no_stray_spaces),
+)

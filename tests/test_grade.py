@@ -1,7 +1,6 @@
 """GRADE-informed certainty rules (fast)."""
 
 import pandas as pd
-import pytest
 
 from analysis.datapackage.load import load_dataset
 from analysis.publish import facts as pf

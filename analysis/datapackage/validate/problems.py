@@ -1,5 +1,8 @@
-"""What validation reports: :class:`Problem` (``file:row:column: message``) and the tables
-as read, shared by the three stages."""
+"""What validation reports (:class:`Problem`) and the tables as read.
+
+A :class:`Problem` prints as ``file:row:column: message``; :class:`Table` and
+:class:`Tables` are shared by the three stages.
+"""
 
 from __future__ import annotations
 

@@ -2,14 +2,22 @@
 
 import hashlib
 import importlib.util
+import os
 import re
 import subprocess
 import sys
 from html import unescape
 
 import pytest
+from hypothesis import settings
 
 from analysis import paths
+
+# Property tests draw the same examples on every run (CI stays reproducible);
+# HYPOTHESIS_PROFILE=explore draws new ones.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 #: Chapters every build must publish (file stems in book/_toc.yml).
 CHAPTERS = (

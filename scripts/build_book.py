@@ -18,6 +18,13 @@ and decides:
 * anything else changed (data, code, config, or the last build failed): clean build of
   every chapter.
 
+Chapters are executed before Sphinx runs, in parallel (one worker per core, longest
+chapters first), each worker keeping one Python kernel for the chapters it executes: the
+kernel's namespace is reset (``%reset -f``) before every chapter, so a chapter sees only
+what it defines, while imported modules stay loaded. The executed notebooks go into a copy
+of the book (``book/_build/work/src``, configured not to execute again), which Jupyter Book
+renders. Kernels live for one build only: nothing computed survives into the next build.
+
 The book is built in a work directory (``book/_build/work``); the published site
 ``book/_build/html`` is replaced only after the whole build succeeded (validation, every
 chapter executed without error, no Sphinx warning), by renaming a complete staging copy
@@ -37,7 +44,12 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+import jupytext
+import nbformat
+import yaml
 
 FINGERPRINT = "fingerprint.json"
 #: Runs the jupyter-book command line of the interpreter running this script.
@@ -125,16 +137,94 @@ def _run(cmd: list[str], env: dict) -> int:
     return subprocess.call(cmd, env=env)
 
 
-def build(root: Path, force: bool = False) -> int:
+#: Run before every chapter in a reused kernel: a clean namespace, no open figure.
+RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+#: Kernel of this worker process (started on its first chapter, one per build).
+_KERNEL = None
+
+
+def _kernel(cwd: Path):
+    global _KERNEL
+    if _KERNEL is None:
+        from jupyter_client.manager import KernelManager
+
+        _KERNEL = KernelManager(kernel_name="python3")
+        _KERNEL.start_kernel(cwd=str(cwd))
+    return _KERNEL
+
+
+def execute_chapter(source: Path, target: Path, timeout: int = 300) -> float:
+    """Execute one jupytext chapter in this worker's kernel; write the executed notebook.
+
+    Returns the seconds taken. Raises ``nbclient.exceptions.CellExecutionError`` (with the
+    cell's traceback) when a cell fails.
+    """
+    from nbclient import NotebookClient
+
+    started = time.perf_counter()
+    nb = jupytext.read(source)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(RESET))
+    NotebookClient(nb, km=_kernel(source.parent), timeout=timeout, allow_errors=False).execute()
+    nb.cells.pop(0)
+    nbformat.write(nb, target)
+    return time.perf_counter() - started
+
+
+def _is_notebook(path: Path) -> bool:
+    return path.read_text(encoding="utf-8").lstrip().startswith("---\njupytext:")
+
+
+def prepare_sources(root: Path, src: Path, chapters: list[Path], workers: int) -> None:
+    """Copy ``book/`` to ``src`` with ``chapters`` executed into ``.ipynb`` notebooks.
+
+    Other chapters already in ``src`` (from the last build, unchanged) are kept as they are.
+    The copy's ``_config.yml`` turns Jupyter Book's own execution off.
+    """
+    book = root / "book"
+    src.mkdir(parents=True, exist_ok=True)
+    for path in book.iterdir():
+        if path.name in ("_build",) or path.suffix == ".md":
+            continue
+        if path.is_dir():
+            shutil.copytree(
+                path,
+                src / path.name,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns(*_NOT_INPUTS),
+            )
+        else:
+            shutil.copy2(path, src / path.name)
+    config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
+    config.setdefault("execute", {})["execute_notebooks"] = "off"
+    (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    jobs = []
+    for chapter in chapters:
+        for stale in (src / chapter.name, src / f"{chapter.stem}.ipynb"):
+            stale.unlink(missing_ok=True)
+        if _is_notebook(chapter):
+            jobs.append((chapter, src / f"{chapter.stem}.ipynb"))
+        else:
+            shutil.copy2(chapter, src / chapter.name)
+    # longest first (by source size, a proxy) so that the two workers finish together
+    jobs.sort(key=lambda job: -job[0].stat().st_size)
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+        futures = [(job[0], pool.submit(execute_chapter, *job)) for job in jobs]
+        for chapter, future in futures:
+            print(f"build_book: executed {chapter.name} ({future.result():.1f} s)", flush=True)
+
+
+def build(root: Path, force: bool = False, workers: int | None = None) -> int:
     """Validate, build and atomically publish the book under ``root``; return exit status."""
     root = root.resolve()
     build_dir = root / "book" / "_build"
     work, site = build_dir / "work", build_dir / "html"
+    src = work / "src"
     env = dict(
         os.environ,
         PYTHONPATH=os.pathsep.join([str(root), *filter(None, [os.environ.get("PYTHONPATH")])]),
     )
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    os.environ.update(PYTHONPATH=env["PYTHONPATH"], PYDEVD_DISABLE_FILE_VALIDATION="1")
     started = time.perf_counter()
 
     current = fingerprint(root)
@@ -153,12 +243,26 @@ def build(root: Path, force: bool = False) -> int:
         shutil.rmtree(work)
     stamp.unlink(missing_ok=True)  # a failed build must not look up to date next time
 
+    chapters = sorted((root / "book").glob("*.md"))
+    if mode == "incremental":
+        changed = {k for k, v in current["chapters"].items() if previous["chapters"].get(k) != v}
+        chapters = [c for c in chapters if c.relative_to(root).as_posix() in changed]
+        for gone in set(previous["chapters"]) - set(current["chapters"]):
+            for stale in (src / Path(gone).name, src / f"{Path(gone).stem}.ipynb"):
+                stale.unlink(missing_ok=True)
+    try:
+        prepare_sources(root, src, chapters, workers or os.cpu_count() or 1)
+    except Exception as error:  # a chapter raised: its traceback is in the message
+        print(f"build_book: a chapter failed:\n{error}", file=sys.stderr)
+        print("build_book: build failed; published site untouched", file=sys.stderr)
+        return 1
+
     cmd = [
         sys.executable,
         "-c",
         JUPYTER_BOOK,
         "build",
-        str(root / "book"),
+        str(src),
         "--path-output",
         str(work),
         "-W",

@@ -44,8 +44,9 @@ def ds():
 def test_cite_block_has_every_part(ds):
     import analysis as an
 
-    facts = an.outcome_facts(an.synthesise(ds, "ae"), an.synthesise(ds, "sae"))  # as safety.md
-    block = cite.cite_block("safety", ds, facts=facts)
+    ae, sae = an.synthesise(ds, "ae"), an.synthesise(ds, "sae")  # as safety.md
+    facts = an.outcome_facts(ae, sae)
+    block = cite.cite_block("safety", ds, facts=facts, results=[ae, sae])
     last = releases.read_releases().iloc[-1]
     assert "Cite this chapter" in block
     assert last["version"] in block and ds.sha256 in block

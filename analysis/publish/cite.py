@@ -25,7 +25,7 @@ from IPython.display import HTML
 
 from .. import paths
 from ..datapackage import Dataset, evidence_sha256, load_dataset
-from ..review.synthesis import EFFICACY, SAFETY, results_table
+from ..review.synthesis import synthesis_table
 from .bibliography import latex_escape
 from .formatting import fmt_interval, fmt_pct
 from .releases import read_releases
@@ -165,17 +165,12 @@ def plain_citation(title: str, meta: Mapping, release: Mapping, ds: Dataset, url
     )
 
 
-#: Outcomes whose pooled results a chapter reports (indexed by result id).
-CHAPTER_OUTCOMES = {"safety": SAFETY, "efficacy": EFFICACY}
-
-
 def _esc(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _results_index(ds: Dataset, outcomes) -> str:
-    table = results_table(ds)
-    table = table[table["outcome"].isin(outcomes)]
+def _results_index(ds: Dataset, results) -> str:
+    table = synthesis_table(results, ds.version)
     rows = []
     for r in table.itertuples(index=False):
         ci = fmt_interval(r.ci_low, r.ci_high)
@@ -211,6 +206,7 @@ def cite_block(
     ds: Dataset | None = None,
     *,
     facts: Mapping | None = None,
+    results=(),
     root: Path | str | None = None,
 ) -> str:
     """HTML of the "Cite this chapter" block (see :func:`cite_this`)."""
@@ -267,17 +263,17 @@ def cite_block(
             f"<code>{_esc(url)}#num-&lt;number&gt;</code></summary>"
             f"{_facts_index(facts)}</details>"
         )
-    if chapter in CHAPTER_OUTCOMES:
+    if results:
         parts.append(
             "<details><summary>Citable pooled results: link "
             f"<code>{_esc(url)}#&lt;result id&gt;</code> (ids as in results.csv)"
-            f"</summary>{_results_index(ds, CHAPTER_OUTCOMES[chapter])}</details>"
+            f"</summary>{_results_index(ds, results)}</details>"
         )
     parts.append("</div>")
     return "\n".join(parts)
 
 
-def cite_this(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None = None):
+def cite_this(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None = None, results=()):
     """Display the "Cite this chapter" block (last cell of every chapter, ``remove-input``).
 
     Parameters
@@ -289,12 +285,15 @@ def cite_this(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None 
     facts : mapping, optional
         The numbers the chapter glued (its ``glue_facts`` mapping), each given an anchor
         ``num-<key>`` in the block so a URL can point at it; none if omitted.
+    results : iterable of RegimenSynthesis, optional
+        The syntheses the chapter reports; each pooled result gets an anchor named by its
+        result id (``#ae/VDZ+aTNF/primary``, as in ``results.csv``). Nothing is recomputed.
 
     Returns
     -------
     IPython.display.HTML
     """
-    return HTML(cite_block(chapter, ds, facts=facts))
+    return HTML(cite_block(chapter, ds, facts=facts, results=results))
 
 
 __all__ = [

@@ -176,26 +176,32 @@ def results_table(
         pi_high, tau2, i2, model`` (the method that produced the row), ``fallback`` (True
         where the GLMM could not be fitted), ``studies, data_version``.
     """
+    syntheses = [
+        synthesise(ds, outcome, method, exclude_publication_types=exclude_publication_types)
+        for method in methods
+        for outcome in OUTCOMES
+    ]
+    return synthesis_table(syntheses, ds.version, suffix=suffix)
+
+
+def synthesis_table(syntheses, data_version: str, *, suffix: str = "") -> pd.DataFrame:
+    """The rows of :func:`results_table` for syntheses already computed (same columns)."""
     records = []
-    for method in methods:
-        for outcome in OUTCOMES:
-            syn = synthesise(
-                ds, outcome, method, exclude_publication_types=exclude_publication_types
+    for syn in syntheses:
+        items = list(syn.pools.items())
+        if syn.any_combination is not None:
+            items.append(("any", syn.any_combination))
+        for regimen, pool in items:
+            records.append(
+                {
+                    "result_id": f"{syn.outcome}/{regimen}/{syn.method}{suffix}",
+                    "outcome": syn.outcome,
+                    "regimen": regimen,
+                    "method": f"{syn.method}{suffix}",
+                    **result_record(pool),
+                    "data_version": data_version,
+                }
             )
-            items = list(syn.pools.items())
-            if syn.any_combination is not None:
-                items.append(("any", syn.any_combination))
-            for regimen, pool in items:
-                records.append(
-                    {
-                        "result_id": f"{outcome}/{regimen}/{method}{suffix}",
-                        "outcome": outcome,
-                        "regimen": regimen,
-                        "method": f"{method}{suffix}",
-                        **result_record(pool),
-                        "data_version": ds.version,
-                    }
-                )
     return pd.DataFrame.from_records(records)
 
 

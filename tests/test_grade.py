@@ -1,85 +1,95 @@
-"""GRADE-informed certainty rules (fast)."""
+"""Certainty rules (GRADE for single-arm rates), each pinned on a small case (fast)."""
 
 import pandas as pd
 
 from analysis.datapackage.load import load_dataset
+from analysis.engine.pooling import pool_proportions
 from analysis.publish import facts as pf
 from analysis.publish import tables
 from analysis.review import certainty as grade
+from analysis.review.settings import METHODS
+
+PRIMARY = METHODS["primary"]
+RISK = pd.Series({"A": "low", "B": "unclear", "C": "high"})
 
 
-def test_starting_level():
-    assert grade.starting_level(["RCT"]) == 4
-    assert grade.starting_level(["RCT", "retrospective"]) == 2
-    assert grade.starting_level([]) == 2
+def test_every_rate_starts_high_rct_arms_included():
+    # one RCT arm and one case series start at the same level: both are single-arm rates
+    rows = pd.DataFrame({"study_id": ["A"], "total": [52]})
+    pool = pool_proportions([48], [52], method=PRIMARY)
+    assert grade.assess(pool, rows, RISK)["start"] == grade.START == 4
 
 
-def test_imprecision_counts_each_criterion():
-    assert grade.judge_imprecision(500, 0.40, 0.50).downgrade == 0
-    assert grade.judge_imprecision(48, 0.81, 0.98).downgrade == 1  # events only
-    assert grade.judge_imprecision(400, 0.10, 0.60).downgrade == 1  # width only
-    assert grade.judge_imprecision(5, 0.0, 0.9).downgrade == 2
+def test_imprecision_by_the_width_of_the_rate_interval():
+    assert grade.judge_imprecision(0.40, 0.55).downgrade == 0  # 15 points
+    assert grade.judge_imprecision(0.30, 0.55).downgrade == 1  # 25 points
+    assert grade.judge_imprecision(0.0, 0.4471).downgrade == 2  # 0/13-like, 45 points
+    # the events count of a relative effect plays no part (48 events, narrow CI)
+    assert grade.judge_imprecision(0.815, 0.979).downgrade == 0
 
 
-def test_inconsistency_from_i2_and_prediction_interval():
-    assert grade.judge_inconsistency(1, float("nan"), float("nan"), float("nan")).downgrade == 0
-    assert grade.judge_inconsistency(4, 20.0, 0.30, 0.50).downgrade == 0
-    assert grade.judge_inconsistency(4, 60.0, 0.30, 0.50).downgrade == 1
-    assert grade.judge_inconsistency(4, 10.0, 0.05, 0.90).downgrade == 1  # wide PI
-    assert grade.judge_inconsistency(4, 80.0, 0.05, 0.90).downgrade == 2
-    assert grade.judge_inconsistency(2, 80.0, float("nan"), float("nan")).downgrade == 1
+def test_inconsistency_needs_heterogeneity():
+    # tau² = 0 (two studies compatible with one rate): not downgraded, however wide the PI
+    flat = pool_proportions([2, 2], [8, 13], method=PRIMARY)
+    assert flat.tau2 == 0 and grade.judge_inconsistency(flat).downgrade == 0
+    # clearly different studies: tau² > 0, I² and Q say so
+    varied = pool_proportions([2, 30, 10, 25, 5], [40, 40, 40, 30, 50], method=PRIMARY)
+    assert varied.tau2 > 0 and varied.i2 >= 75 and varied.q_pvalue < 0.05
+    assert grade.judge_inconsistency(varied).downgrade == 2
+    # one study and pooled counts are not assessable
+    assert grade.judge_inconsistency(pool_proportions([3], [10], method=PRIMARY)).downgrade == 0
+    zero = pool_proportions([0, 0], [6, 7], method=PRIMARY)
+    assert zero.kind == "counts" and grade.judge_inconsistency(zero).downgrade == 0
 
 
-def test_risk_of_bias_from_grey_literature_share():
-    assert (
-        grade.judge_risk_of_bias(["conference_abstract", "journal_article"], [30, 10]).downgrade
-        == 1
+def test_risk_of_bias_from_per_study_judgements():
+    assert grade.judge_risk_of_bias(["A", "B"], [30, 10], RISK).downgrade == 0
+    assert grade.judge_risk_of_bias(["A", "B"], [10, 30], RISK).downgrade == 1
+    assert grade.judge_risk_of_bias(["A", "C"], [10, 30], RISK).downgrade == 2
+    # a study with no assessment counts as unclear
+    assert grade.judge_risk_of_bias(["A", "Z"], [10, 30], RISK).downgrade == 1
+
+
+def test_study_risk_takes_the_worst_domain():
+    table = pd.DataFrame(
+        {
+            "study_id": ["A", "B", "C"],
+            "selection": ["low", "low", "high"],
+            "ascertainment": ["low", "unclear", "unclear"],
+            "causality": ["low", "low", "low"],
+            "reporting": ["low", "low", "unclear"],
+        }
     )
-    assert (
-        grade.judge_risk_of_bias(["conference_abstract", "journal_article"], [10, 30]).downgrade
-        == 0
-    )
-
-
-class _Pool:
-    k, i2, pi_low, pi_high, events_total, ci_low, ci_high = (
-        1,
-        float("nan"),
-        0.8,
-        0.98,
-        48,
-        0.81,
-        0.98,
-    )
+    assert grade.study_risk(table).to_dict() == {"A": "low", "B": "unclear", "C": "high"}
 
 
 def test_assess_applies_overrides_with_reasons():
-    rows = pd.DataFrame({"design": ["RCT"], "publication_type": ["journal_article"], "total": [52]})
-    plain = grade.assess(_Pool(), rows)
-    assert plain["start"] == 4 and plain["certainty"] == "Moderate"
+    rows = pd.DataFrame({"study_id": ["A"], "total": [71]})
+    pool = pool_proportions([59], [71], method=PRIMARY)  # CI 72-91%: 19 points
+    plain = grade.assess(pool, rows, RISK)
+    assert plain["certainty"] == "High" and not any(j.downgrade for j in plain["domains"].values())
     overrides = pd.DataFrame(
         {
             "outcome": ["*"],
-            "regimen": ["NAT+aTNF"],
+            "regimen": ["aTNF+GUS"],
             "domain": ["indirectness"],
             "downgrade": ["1"],
             "reason": ["indirect population"],
             "source": [""],
         }
     )
-    result = grade.assess(_Pool(), rows, overrides, outcome="ae", regimen="NAT+aTNF")
-    assert result["certainty"] == "Low"
+    result = grade.assess(pool, rows, RISK, overrides, outcome="ae", regimen="aTNF+GUS")
+    assert result["certainty"] == "Moderate"
     assert result["domains"]["indirectness"].override
     assert result["domains"]["indirectness"].reason == "indirect population"
 
 
 def test_floor_is_very_low():
-    rows = pd.DataFrame({"design": ["case_series"], "publication_type": ["preprint"], "total": [3]})
-
-    class Bad(_Pool):
-        k, i2, pi_low, pi_high, events_total, ci_low, ci_high = 3, 90.0, 0.0, 1.0, 1, 0.0, 1.0
-
-    assert grade.assess(Bad(), rows)["level"] == 1
+    rows = pd.DataFrame({"study_id": ["C", "C2", "C3"], "total": [3, 4, 5]})
+    pool = pool_proportions([1, 3, 0], [3, 4, 5], method=PRIMARY)
+    result = grade.assess(pool, rows, pd.Series({"C": "high", "C2": "high", "C3": "high"}))
+    assert sum(j.downgrade for j in result["domains"].values()) >= 4
+    assert result["level"] == 1 and result["certainty"] == "Very low"
 
 
 def test_certainty_of_the_data_applies_the_vega_override():

@@ -16,7 +16,7 @@ from analysis import paths
 from analysis.engine.crosscheck import CROSSCHECK
 from analysis.engine.glmm import GLMMConvergenceError
 from analysis.engine.heterogeneity import estimate_tau2, heterogeneity
-from analysis.engine.pooling import pool_proportions, resolve_method
+from analysis.engine.pooling import NotEstimableError, pool_proportions, resolve_method
 from analysis.engine.results import Method
 from analysis.engine.study_ci import study_ci
 from analysis.engine.transforms import back_transform, escalc
@@ -144,15 +144,28 @@ NUMBERS = (
 @pytest.mark.parametrize("key", sorted(METHODS))
 def test_edge_cases_are_finite_or_refused_clearly(case, key):
     x, n = ROBUST[case]
+    m = METHODS[key]
     try:
-        r = pool_proportions(x, n, method=METHODS[key])
+        r = pool_proportions(x, n, method=m)
+    except NotEstimableError as error:
+        # a sensitivity method refuses a pool without variation instead of inventing a rate
+        assert m.degenerate == "refuse" and case in {"all zero", "all events"}
+        assert "models no rate" in str(error)
+        return
     except GLMMConvergenceError as error:
-        # only the plain GLMM (no fallback) may refuse, and only where no MLE exists
-        assert key == "glmm" and case in {"all zero", "all events", "n = 1", "zero and all"}
+        # only a GLMM without a fallback may refuse, and only where no MLE exists
+        assert m.model == "glmm" and m.fallback is None
+        assert case in {"all zero", "all events", "n = 1", "zero and all"}
         assert str(error)
         return
-    values = np.array([getattr(r, f) for f in NUMBERS], dtype=float)
-    assert np.all(np.isfinite(values)), dict(zip(NUMBERS, values, strict=True))
+    if case in {"all zero", "all events"} and m.degenerate == "counts":
+        assert r.kind == "counts" and np.isnan([r.tau2, r.i2, r.q, r.pi_low]).all()
+    finite = NUMBERS if r.kind == "random_effects" else ("estimate", "ci_low", "ci_high")
+    if r.k < m.pi_min_k:
+        finite = tuple(f for f in finite if f not in ("pi_low", "pi_high"))
+        assert np.isnan([r.pi_low, r.pi_high]).all()
+    values = np.array([getattr(r, f) for f in finite], dtype=float)
+    assert np.all(np.isfinite(values)), dict(zip(finite, values, strict=True))
     assert 0 <= r.ci_low <= r.estimate <= r.ci_high <= 1
     assert np.isfinite(r.studies[["proportion", "ci_low", "ci_high", "weight"]].to_numpy()).all()
     assert r.studies["weight"].sum() == pytest.approx(100)
@@ -170,17 +183,20 @@ def test_identical_studies_have_no_heterogeneity():
 
 
 def test_primary_falls_back_visibly_when_glmm_cannot_be_fitted():
-    r = pool_proportions([0, 0, 0], [10, 20, 5], method=METHODS[PRIMARY])
-    assert r.fallback is True
-    assert r.requested == METHODS["primary"] and r.method == METHODS["logit_reml_hk"]
-    assert "GLMM could not be fitted" in r.message and "no study has any event" in r.message
-    with pytest.raises(GLMMConvergenceError, match="no finite"):
-        pool_proportions([0, 0, 0], [10, 20, 5], method=METHODS["glmm"])
+    # 0/10 and 10/10: the likelihood grows without bound in tau (no finite MLE)
+    r = pool_proportions([0, 10], [10, 10], method=METHODS[PRIMARY])
+    assert r.fallback is True and r.kind == "random_effects"
+    assert r.requested == METHODS["primary"] and r.method == METHODS[PRIMARY].fallback
+    assert r.method.model == "iv" and r.method.cc == "only0"
+    assert "GLMM could not be fitted" in r.message and "diverge" in r.message
+    with pytest.raises(GLMMConvergenceError, match="diverge"):
+        pool_proportions([0, 10], [10, 10], method=METHODS["glmm"])
 
 
 def test_primary_uses_glmm_with_iv_weights():
     r = pool_proportions(NIEL["ci"], NIEL["n2i"], NIEL["author"], method=METHODS[PRIMARY])
-    assert r.fallback is False and r.method.model == "glmm" and r.ci_df == len(NIEL) - 1
+    assert r.fallback is False and r.method.model == "glmm"
+    assert r.ci_df == np.inf and r.pi_df == len(NIEL) - 1  # Wald z CI, t(k-1) PI
     iv = pool_proportions(NIEL["ci"], NIEL["n2i"], NIEL["author"], method=METHODS["logit_reml_hk"])
     assert r.studies["weight"].to_numpy() == pytest.approx(iv.studies["weight"].to_numpy())
     assert list(r.studies["label"]) == list(NIEL["author"])

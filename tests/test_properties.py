@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.engine.heterogeneity import cochran_q, estimate_tau2
-from analysis.engine.pooling import pool_proportions
+from analysis.engine.pooling import NotEstimableError, degenerate_kind, pool_proportions
 from analysis.engine.study_ci import study_ci
 from analysis.engine.transforms import escalc
 from analysis.review.settings import METHODS
@@ -29,12 +29,22 @@ IV_METHODS = ["as_published", "logit_reml_hk", "logit_pm", "logit_dl", "arcsine_
 @given(data=studies(), key=st.sampled_from(IV_METHODS + ["primary"]))
 def test_estimate_and_limits_in_unit_interval_and_ordered(data, key):
     x, n = data
-    r = pool_proportions(x, n, method=METHODS[key])
-    values = [r.estimate, r.ci_low, r.ci_high, r.pi_low, r.pi_high]
-    assert all(np.isfinite(values))
-    assert all(0.0 <= v <= 1.0 for v in values)
+    m = METHODS[key]
+    if m.degenerate == "refuse" and degenerate_kind(x, n):
+        with pytest.raises(NotEstimableError):
+            pool_proportions(x, n, method=m)
+        return
+    r = pool_proportions(x, n, method=m)
+    values = [r.estimate, r.ci_low, r.ci_high]
+    assert all(np.isfinite(values)) and all(0.0 <= v <= 1.0 for v in values)
     assert r.ci_low <= r.estimate <= r.ci_high
-    assert r.pi_low <= r.ci_low + 1e-12 and r.ci_high <= r.pi_high + 1e-12
+    if r.kind != "random_effects":  # one study or pooled counts: nothing about heterogeneity
+        assert np.isnan([r.tau2, r.i2, r.q]).all()
+        return
+    if r.k >= m.pi_min_k:
+        assert 0.0 <= r.pi_low <= r.ci_low + 1e-12 and r.ci_high <= r.pi_high + 1e-12 <= 1 + 1e-12
+    else:
+        assert np.isnan([r.pi_low, r.pi_high]).all()
     assert r.tau2 >= 0 and 0 <= r.i2 <= 100
     assert r.tau2_ci_low <= r.tau2_ci_high
 
@@ -83,18 +93,32 @@ def test_dl_tau2_zero_iff_q_at_most_df(data, transform):
 )
 def test_single_study_is_its_own_interval(x, extra, key, ci):
     n = x + extra if x + extra > 0 else 1
-    r = pool_proportions([x], [n], method=METHODS[key], study_ci=ci)
+    m = METHODS[key]
+    if m.degenerate == "refuse" and x in (0, n):
+        with pytest.raises(NotEstimableError):
+            pool_proportions([x], [n], method=m, study_ci=ci)
+        return
+    r = pool_proportions([x], [n], method=m, study_ci=ci)
     lo, hi = study_ci([x], [n], ci)
     assert r.k == 1 and r.estimate == pytest.approx(x / n)
     assert (r.ci_low, r.ci_high) == (pytest.approx(lo[0]), pytest.approx(hi[0]))
-    assert (r.pi_low, r.pi_high) == (r.ci_low, r.ci_high)
-    assert r.tau2 == 0.0 and "Single study" in r.message
+    if m.pi_min_k > 1:
+        assert np.isnan([r.pi_low, r.pi_high]).all()
+    else:
+        assert (r.pi_low, r.pi_high) == (r.ci_low, r.ci_high)
+    assert np.isnan(r.tau2) and np.isnan(r.i2)
+    if x in (0, n) and m.degenerate == "counts":
+        assert r.kind == "counts" and "no model fitted" in r.message
+    else:
+        assert r.kind == "single_study" and "Single study" in r.message
 
 
 @FAST
 @given(data=studies(min_k=2))
 def test_raw_scale_estimate_inside_ci(data):
     x, n = data
+    if degenerate_kind(x, n):
+        return  # refused (no rate modelled from a pool without variation)
     r = pool_proportions(x, n, method=METHODS["logit_dl"], transform="raw")
     assert r.ci_low <= r.estimate <= r.ci_high
     assert np.isfinite([r.estimate, r.ci_low, r.ci_high]).all()

@@ -119,7 +119,9 @@ def test_leave_one_out_records_glmm_failures():
     assert loo["message"].iloc[2].startswith("GLMMConvergenceError")
     assert np.isnan(loo["estimate"].iloc[2])
     primary = leave_one_out([0, 0, 3], [10, 10, 10], method=METHODS["primary"])
-    assert primary["fallback"].iloc[2] and np.isfinite(primary["estimate"]).all()
+    assert np.isfinite(primary["estimate"]).all() and not primary["fallback"].any()
+    # without the study with events, the primary reports the pooled counts 0/20
+    assert primary["estimate"].iloc[2] == 0 and "no model fitted" in primary["message"].iloc[2]
 
 
 def test_egger_matches_metafor():

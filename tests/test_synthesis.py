@@ -5,16 +5,12 @@ D (VDZ+aTNF, superseded by B: never pooled) and E (a VDZ+UST arm plus a whole-st
 "mixed" arm). Expected values below are worked out by hand from these counts.
 """
 
-import csv
-import json
-import shutil
-
 import matplotlib.pyplot as plt
 import pytest
+from packages import write_package
 from scipy import stats
 
 import analysis as an
-from analysis import paths
 
 STUDIES = [  # study_id, publication_type, overlaps_with
     ("A2020", "journal_article", ""),
@@ -46,97 +42,10 @@ PUBLISHED = [  # regimen, outcome, estimate_pct, trials
 ]
 
 
-def _write(path, header, rows):
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({key: row.get(key, "") for key in header})
-
-
 @pytest.fixture(scope="module")
 def ds(tmp_path_factory):
     root = tmp_path_factory.mktemp("synthesis") / "data"
-    root.mkdir()
-    package = json.loads((paths.DATA / "datapackage.json").read_text())
-    package["resources"] = [r for r in package["resources"] if r["name"] in an.datapackage.TABLES]
-    (root / "datapackage.json").write_text(json.dumps(package))
-    headers = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in package["resources"]}
-    for name in ("drugs", "regimens"):
-        shutil.copy(paths.DATA / f"{name}.csv", root / f"{name}.csv")
-    _write(
-        root / "studies.csv",
-        headers["studies"],
-        [
-            {
-                "study_id": sid,
-                "citation": f"{sid} et al.",
-                "url": f"https://example.org/{sid}",
-                "design": "retrospective",
-                "publication_type": kind,
-                "population": "adult",
-                "disease": "IBD",
-                "review_version": "living" if sid == "E2024" else "2026",
-                "inclusion_status": "candidate",
-                "overlaps_with": overlap,
-            }
-            for sid, kind, overlap in STUDIES
-        ],
-    )
-    _write(
-        root / "arms.csv",
-        headers["arms"],
-        [
-            {
-                "arm_id": arm,
-                "study_id": arm.split("/")[0],
-                "agent_a": a,
-                "agent_b": b,
-                "regimen": reg,
-                "regimens_included": inc,
-                "n_patients": n,
-                "n_trials": t,
-                "source": "https://example.org/x",
-                "locator": "Table 1",
-                "kind": "primary",
-            }
-            for arm, a, b, reg, inc, n, t in ARMS
-        ],
-    )
-    _write(
-        root / "outcomes.csv",
-        headers["outcomes"],
-        [
-            {
-                "arm_id": arm,
-                "outcome": o,
-                "events": e,
-                "total": n,
-                "timepoint": tp,
-                "analysed": analysed,
-                "source": "https://example.org/x",
-                "locator": "Table 2",
-                "kind": "primary",
-            }
-            for arm, o, e, n, tp, analysed in OUTCOMES
-        ],
-    )
-    _write(
-        root / "published.csv",
-        headers["published"],
-        [
-            {
-                "review": "anderson2026",
-                "regimen": reg,
-                "outcome": o,
-                "estimate_pct": est,
-                "trials": tts,
-                "source": "https://example.org/paper",
-                "locator": "abstract",
-            }
-            for reg, o, est, tts in PUBLISHED
-        ],
-    )
+    write_package(root, STUDIES, ARMS, OUTCOMES, PUBLISHED, living={"E2024"})
     return an.load_dataset(root)
 
 

@@ -105,6 +105,28 @@ def run_cases(cases: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=COLUMNS)
 
 
+def _refusal_adjudicate(row, cases: pd.DataFrame) -> str:
+    """Why our GLMM refusal is right where metafor returned numbers, or "" if it is not shown.
+
+    * every study at 0 or all events, both present: the likelihood keeps rising with tau
+      (complete separation), so there is no finite maximum; metafor's numbers (tau² in the
+      thousands) are where its optimiser stopped;
+    * every study of one participant: the between-study variance is not identifiable from
+      binary outcomes of one participant per study (the likelihood is flat in tau).
+    """
+    frame = cases[cases["case"] == row["case"]]
+    x, n = frame["events"].to_numpy(float), frame["total"].to_numpy(float)
+    if np.all(n == 1):
+        return "flat likelihood (every study has one participant): our refusal stands"
+    at_bound = (x == 0) | (x == n)
+    if at_bound.all() and (x == 0).any() and (x == n).any():
+        return (
+            f"no finite ML estimate (every study at 0 or all events): our refusal stands; "
+            f"metafor stopped at tau² {float(row['tau2_ref']):.4g}"
+        )
+    return ""
+
+
 def _glmm_adjudicate(row, cases: pd.DataFrame) -> str:
     """Why a GLMM disagreement is metafor's (lme4's) failure, or "" if it is not shown to be.
 
@@ -258,7 +280,8 @@ def _with_notes(problems, merged, cases, tol_glmm) -> pd.DataFrame:
             continue
         row = merged[(merged["case"] == case) & (merged["setting"] == setting)].iloc[0]
         if str(row["err_ours"] if isinstance(row["err_ours"], str) else "").strip():
-            continue  # we refused where metafor fitted: always a failure
+            frame.loc[idx, "note"] = _refusal_adjudicate(row, cases)
+            continue
         frame.loc[idx, "note"] = _glmm_adjudicate(row, cases)
     return frame
 
@@ -292,8 +315,8 @@ def main(argv=None) -> int:
         problems = problems[problems["note"] == ""]
         if len(explained):
             print(
-                f"crosscheck: {len(explained)} GLMM difference(s) explained as lme4 failures "
-                "(not counted):",
+                f"crosscheck: {len(explained)} GLMM difference(s) explained (our refusal is "
+                "right, or lme4 stopped short; not counted):",
                 file=sys.stderr,
             )
             with pd.option_context("display.width", 250, "display.max_colwidth", 120):
@@ -320,9 +343,10 @@ def main(argv=None) -> int:
                 file=sys.stderr,
             )
             return 1
+        apart = " apart from the explained differences above" if len(explained) else ""
         print(
             f"crosscheck: all {n_rows} rows agree with metafor (IV {TOL_IV:g}, GLMM "
-            f"{TOL_GLMM:g}){' apart from the lme4 failures above' if len(explained) else ''}",
+            f"{TOL_GLMM:g}){apart}",
             file=sys.stderr,
         )
     return 0

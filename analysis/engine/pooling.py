@@ -15,6 +15,7 @@ from .study_ci import STUDY_CI_METHODS, study_ci
 from .transforms import CC_RULES, TRANSFORMS, back_transform, escalc
 
 MODELS = ("iv", "glmm")
+DEGENERATE = ("model", "counts", "refuse")
 CI_METHODS = ("wald", "hk", "hk-adhoc")
 PI_METHODS = ("t", "z")
 SINGLE_STUDY = ("exact", "model")
@@ -27,9 +28,24 @@ _CHOICES = {
     "cc": CC_RULES,
     "study_ci": STUDY_CI_METHODS,
     "single_study": SINGLE_STUDY,
+    "degenerate": DEGENERATE,
 }
 #: Settings of the inverse-variance logit companion of a GLMM (weights, Q, I²).
 _COMPANION = Method(model="iv", transform="logit", tau2="REML", ci="hk-adhoc", pi="t", cc="only0")
+
+
+class NotEstimableError(ValueError):
+    """A method that refuses pools with no events (or only events) met one (no rate is invented)."""
+
+
+def degenerate_kind(events, totals) -> str:
+    """``"no events"``, ``"only events"`` (every study at that bound) or ``""``."""
+    x, n = np.asarray(events), np.asarray(totals)
+    if np.all(x == 0):
+        return "no events"
+    if np.all(x == n):
+        return "only events"
+    return ""
 
 
 def resolve_method(method: Method | None = None, **overrides) -> Method:
@@ -68,6 +84,8 @@ def resolve_method(method: Method | None = None, **overrides) -> Method:
     for name, choices in _CHOICES.items():
         if getattr(method, name) not in choices:
             raise ValueError(f"Method.{name}={getattr(method, name)!r}; choose one of {choices}")
+    if int(method.pi_min_k) < 1:
+        raise ValueError(f"Method.pi_min_k must be at least 1, not {method.pi_min_k!r}")
     if not 0 < method.level < 1:
         raise ValueError(f"Method.level must be in (0, 1), not {method.level!r}")
     if method.fallback is not None:
@@ -200,6 +218,8 @@ def _assemble(
     est = float(back_transform(np.array([mu]), transform, n)[0])
     ci_low, ci_high = _interval(mu, _crit(m.level, ci_df) * se, transform, n)
     pi_low, pi_high = _interval(mu, _crit(m.level, pi_df) * np.sqrt(se * se + tau2), transform, n)
+    if len(x) < m.pi_min_k:
+        pi_low = pi_high = float("nan")
     vt = het.vt
     if het.q_df > 0 and vt > 0:
         i2 = 100 * tau2 / (tau2 + vt)
@@ -236,41 +256,85 @@ def _assemble(
     )
 
 
+_NAN_HETEROGENEITY = dict(
+    tau2=np.nan,
+    tau2_ci_low=np.nan,
+    tau2_ci_high=np.nan,
+    i2=np.nan,
+    i2_ci_low=np.nan,
+    i2_ci_high=np.nan,
+    h2=np.nan,
+    q=np.nan,
+    q_pvalue=np.nan,
+)
+
+
+def _ci_name(m: Method) -> str:
+    return {"clopper-pearson": "exact Clopper-Pearson", "wilson": "Wilson score"}[m.study_ci]
+
+
 def _single_exact(x, n, labels, m: Method) -> PooledProportion:
     transform = "logit" if m.model == "glmm" else m.transform
     cc = "only0" if m.cc == "none" else m.cc
     yi, vi = escalc(x, n, transform, cc)
     lo, hi = study_ci(x, n, m.study_ci, m.level)
-    name = {"clopper-pearson": "exact Clopper-Pearson", "wilson": "Wilson score"}[m.study_ci]
-    het = Heterogeneity(0.0, 0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-    p = float(x[0] / n[0])
+    pi = (float(lo[0]), float(hi[0])) if m.pi_min_k <= 1 else (np.nan, np.nan)
     return PooledProportion(
-        estimate=p,
+        estimate=float(x[0] / n[0]),
         ci_low=float(lo[0]),
         ci_high=float(hi[0]),
-        pi_low=float(lo[0]),
-        pi_high=float(hi[0]),
+        pi_low=pi[0],
+        pi_high=pi[1],
         mu=float(yi[0]),
         se=float(np.sqrt(vi[0])),
-        tau2=0.0,
-        tau2_ci_low=0.0,
-        tau2_ci_high=0.0,
-        i2=0.0,
-        i2_ci_low=0.0,
-        i2_ci_high=0.0,
-        h2=1.0,
-        q=het.q,
+        **_NAN_HETEROGENEITY,
         q_df=0,
-        q_pvalue=1.0,
         k=1,
         n_total=int(n[0]),
         events_total=int(x[0]),
         method=m,
         studies=_studies(x, n, labels, m, [1.0], yi, vi),
         message=(
-            f"Single study: its own proportion with the {name} "
+            f"Single study: its own proportion with the {_ci_name(m)} "
             f"{100 * m.level:g}% CI; nothing pooled, heterogeneity not estimable."
         ),
+        kind="single_study",
+    )
+
+
+def _describe(what: str, x, n) -> str:
+    """``'no events in 2 studies (0/13)'`` or ``'only events in the study (5/5)'``."""
+    where = "the study" if len(x) == 1 else f"{len(x)} studies"
+    return f"{what} in {where} ({int(x.sum())}/{int(n.sum())})"
+
+
+def _pooled_counts(x, n, labels, m: Method, what: str) -> PooledProportion:
+    """No model: the pooled counts x/N with the exact interval of x/N (weights ∝ n)."""
+    xs, ns = np.array([x.sum()]), np.array([n.sum()])
+    lo, hi = study_ci(xs, ns, m.study_ci, m.level)
+    nan = np.full(len(x), np.nan)
+    k = len(x)
+    return PooledProportion(
+        estimate=float(xs[0] / ns[0]),
+        ci_low=float(lo[0]),
+        ci_high=float(hi[0]),
+        pi_low=np.nan,
+        pi_high=np.nan,
+        mu=np.nan,
+        se=np.nan,
+        **_NAN_HETEROGENEITY,
+        q_df=k - 1,
+        k=k,
+        n_total=int(ns[0]),
+        events_total=int(xs[0]),
+        method=m,
+        studies=_studies(x, n, labels, m, n.astype(float), nan, nan),
+        message=(
+            f"{_describe(what, x, n).capitalize()}: the pooled counts with the "
+            f"{_ci_name(m)} {100 * m.level:g}% CI of {int(xs[0])}/{int(ns[0])}; no model "
+            "fitted, no continuity correction, heterogeneity not estimable."
+        ),
+        kind="counts",
     )
 
 
@@ -362,6 +426,14 @@ def _fallback(x, n, labels, m: Method, error: Exception) -> PooledProportion:
 
 def pool_counts(x, n, labels, m: Method) -> PooledProportion:
     """Pool counts already checked by :func:`validate_counts` with a resolved Method."""
+    what = degenerate_kind(x, n)
+    if what and m.degenerate == "counts":
+        return _pooled_counts(x, n, labels, m, what)
+    if what and m.degenerate == "refuse":
+        raise NotEstimableError(
+            f"{_describe(what, x, n)}: {m.label or 'this method'} models no rate from a "
+            "pool without variation"
+        )
     if len(x) == 1 and m.single_study == "exact":
         return _single_exact(x, n, labels, m)
     if m.model == "glmm":

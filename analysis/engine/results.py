@@ -50,6 +50,14 @@ class Method:
         k = 1: ``"exact"`` reports the study's own proportion with the ``study_ci`` interval
         (the book); ``"model"`` pools the single study on the model scale as metafor does
         (transformed-scale Wald CI; a GLMM refuses with :class:`GLMMConvergenceError`).
+    degenerate : {"model", "counts", "refuse"}
+        A pool where no study has an event, or every study has only events (any k):
+        ``"model"`` fits the model as metafor does (continuity correction on the logit
+        scale; a GLMM has no finite estimate and raises); ``"counts"`` fits no model and
+        reports the pooled counts x/N with the exact interval of ``study_ci``;
+        ``"refuse"`` raises :class:`~analysis.engine.pooling.NotEstimableError`.
+    pi_min_k : int
+        Fewest studies for a prediction interval; below it ``pi_low``/``pi_high`` are NaN.
     fallback : Method or None
         For a GLMM: the method reported instead when the GLMM cannot be fitted, with
         ``fallback=True`` and the reason in ``message``; ``None`` raises
@@ -74,6 +82,8 @@ class Method:
     level: float = 0.95
     study_ci: str = "clopper-pearson"
     single_study: str = "exact"
+    degenerate: str = "model"
+    pi_min_k: int = 1
     fallback: Method | None = None
     nagq: int = 7
 
@@ -82,11 +92,14 @@ class Method:
 class PooledProportion:
     """A random-effects pooled proportion with heterogeneity statistics.
 
-    All proportions are on the 0-1 scale; ``mu`` and ``se`` are on the model scale
-    (logit, Freeman-Tukey, arcsine or raw). ``studies`` has one row per study with
-    columns ``label, events, total, proportion, ci_low, ci_high, weight, yi, vi`` (weight in
-    percent of the inverse-variance random-effects weights; for a GLMM these come from the
-    inverse-variance logit REML companion, ``yi``/``vi`` are the study's value and sampling
+    ``kind`` says what the numbers are: ``"random_effects"`` (a model was fitted),
+    ``"single_study"`` (one study: its own proportion and exact interval) or ``"counts"``
+    (no events, or only events, in every study: the pooled counts x/N with the exact
+    interval of x/N, no model). All proportions are on the 0-1 scale; ``mu`` and ``se`` are
+    on the model scale (logit, Freeman-Tukey, arcsine or raw). ``studies`` has one row per
+    study with columns ``label, events, total, proportion, ci_low, ci_high, weight, yi, vi``
+    (weight in percent of the inverse-variance random-effects weights; for a GLMM these come
+    from the inverse-variance logit REML companion, ``yi``/``vi`` are the study's value and sampling
     variance on the model scale, continuity-corrected where the method says so).
 
     Attributes
@@ -120,8 +133,9 @@ class PooledProportion:
 
     Notes
     -----
-    For k = 1 heterogeneity cannot be estimated: tau², I², Q and their CIs are 0 (H² = 1),
-    metafor's convention, and ``message`` says so.
+    Where heterogeneity cannot be estimated (a single study reported as itself, pooled
+    counts) tau², I², Q and their CIs are NaN and ``message`` says so; a method with
+    ``single_study="model"`` follows metafor instead (0, H² = 1).
     """
 
     estimate: float
@@ -151,6 +165,7 @@ class PooledProportion:
     requested: Method | None = None
     ci_df: float = float("inf")
     pi_df: float = float("inf")
+    kind: str = "random_effects"
 
     def to_dict(self) -> dict:
         """Every number and label of the result (no study table), full precision.

@@ -10,7 +10,7 @@ from ..review.completeness import completeness_summary
 from ..review.robustness import INFLUENCE_THRESHOLD
 from ..review.settings import METHODS
 from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis, regimen_trials
-from .formatting import fmt_count, fmt_estimate_ci, fmt_pct, outcome_label
+from .formatting import fmt_count, fmt_courses, fmt_pct, fmt_result, outcome_label
 
 #: Wording used when nothing can be said.
 NONE = "none"
@@ -19,10 +19,12 @@ NONE = "none"
 def outcome_facts(*syntheses: RegimenSynthesis) -> dict[str, str]:
     """Facts about each outcome's synthesis, keyed ``<outcome>_<fact>``.
 
-    Keys: ``n_studies`` (studies contributing, mixed arms included), ``n_tts`` (trials in
+    Keys: ``n_studies`` (studies contributing, mixed arms included), ``n_tts`` (courses in
     single-regimen pools), ``n_regimens`` (regimens with data), ``n_pooled`` (regimens
-    with at least two studies), ``range`` (lowest to highest pooled rate with regimens),
-    ``any`` (any-combination pooled rate with CI), ``n_not_estimable``, ``method``.
+    with at least two studies), ``rates`` (a sentence: the range of the rates the pools
+    have, each with its studies and courses, and the pools with no events or only events
+    named as counts, never ranked), ``any`` (the any-combination result with its CI),
+    ``n_not_estimable``, ``method``.
     """
     facts = {}
     for syn in syntheses:
@@ -30,8 +32,59 @@ def outcome_facts(*syntheses: RegimenSynthesis) -> dict[str, str]:
     return facts
 
 
+def _behind(pool) -> str:
+    studies = "1 study" if pool.k == 1 else f"{pool.k} studies"
+    return f"{studies}, {fmt_courses(pool.n_total)}"
+
+
+def rates_sentence(syn: RegimenSynthesis) -> str:
+    """The rates of one outcome in words, ranking only pools that have a rate.
+
+    e.g. ``"Estimated rates ranged from 6.2% (Tofa+VDZ; 2 studies, 16 courses) to 8.3% (...);
+    no serious adverse events in NAT+aTNF (0/52 courses) and Tofa+UST (0/13 courses)."``
+    Pools with no events, or only events, are named with their counts.
+    """
+    label = syn.label.lower()
+    rated = {r: p for r, p in syn.pools.items() if p.kind != "counts"}
+    none = [
+        f"{r} (0/{fmt_courses(p.n_total)})"
+        for r, p in syn.pools.items()
+        if p.kind == "counts" and p.events_total == 0
+    ]
+    every = [
+        f"{r} ({fmt_count(p.events_total)}/{fmt_courses(p.n_total)})"
+        for r, p in syn.pools.items()
+        if p.kind == "counts" and p.events_total > 0
+    ]
+    parts = []
+    if len(rated) >= 2:
+        low = min(rated, key=lambda r: rated[r].estimate)
+        high = max(rated, key=lambda r: rated[r].estimate)
+        parts.append(
+            f"estimated rates ranged from {fmt_pct(rated[low].estimate)} ({low}; "
+            f"{_behind(rated[low])}) to {fmt_pct(rated[high].estimate)} ({high}; "
+            f"{_behind(rated[high])})"
+        )
+    elif rated:
+        ((regimen, pool),) = rated.items()
+        parts.append(
+            f"the only estimated rate was {fmt_pct(pool.estimate)} ({regimen}; {_behind(pool)})"
+        )
+    if none:
+        parts.append(f"no {label} in {_and(none)}")
+    if every:
+        parts.append(f"{label} in every course of {_and(every)}")
+    if not parts:
+        return f"No combination has data on {label}."
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _one_outcome_facts(syn: RegimenSynthesis) -> dict[str, str]:
-    o = syn.outcome
     pools = syn.pools
     facts = {
         "n_studies": fmt_count(syn.rows["study_id"].nunique()),
@@ -39,19 +92,11 @@ def _one_outcome_facts(syn: RegimenSynthesis) -> dict[str, str]:
         "n_regimens": fmt_count(len(pools)),
         "n_pooled": fmt_count(sum(p.k >= 2 for p in pools.values())),
         "n_not_estimable": fmt_count(len(syn.failures)),
-        "any": fmt_estimate_ci(syn.any_combination) if syn.any_combination else NONE,
+        "any": fmt_result(syn.any_combination) if syn.any_combination else NONE,
+        "rates": rates_sentence(syn),
         "method": syn.method,
     }
-    if pools:
-        low = min(pools, key=lambda r: pools[r].estimate)
-        high = max(pools, key=lambda r: pools[r].estimate)
-        facts["range"] = (
-            f"from {fmt_pct(pools[low].estimate)} ({low}) "
-            f"to {fmt_pct(pools[high].estimate)} ({high})"
-        )
-    else:
-        facts["range"] = "not estimable (no regimen has data)"
-    return {f"{o}_{key}": value for key, value in facts.items()}
+    return {f"{syn.outcome}_{key}": value for key, value in facts.items()}
 
 
 def dataset_facts(ds: Dataset) -> dict[str, str]:
@@ -207,12 +252,14 @@ def rule_facts() -> dict[str, str]:
     """The thresholds of the certainty rules as text (never typed in the chapter)."""
     t = rule_thresholds()
     return {
+        "rule_start": t["start"].lower(),
+        "rule_rob_share": f"{t['rob_share']:.0%}",
         "rule_i2_serious": f"{t['i2_serious']:.0f}%",
         "rule_i2_very_serious": f"{t['i2_very_serious']:.0f}%",
-        "rule_pi_width": f"{100 * t['pi_width']:.0f} percentage points",
-        "rule_events": f"{t['events']:,}",
-        "rule_ci_width": f"{100 * t['ci_width']:.0f} percentage points",
-        "rule_grey_share": f"{t['grey_share']:.0%}",
+        "rule_q_p_serious": f"{t['q_p_serious']:.2f}",
+        "rule_q_p_very_serious": f"{t['q_p_very_serious']:.2f}",
+        "rule_ci_width_serious": f"{100 * t['ci_width_serious']:.0f} percentage points",
+        "rule_ci_width_very_serious": f"{100 * t['ci_width_very_serious']:.0f}",
         "rule_min_k_pb": str(t["min_k_pb"]),
     }
 

@@ -31,9 +31,9 @@ def fmt_pct(p: float, digits: int = 1) -> str:
 
 
 def fmt_interval(low: float, high: float, digits: int = 1) -> str:
-    """Format an interval of proportions as ``'5.0–25.1%'``."""
+    """Format an interval of proportions as ``'5.0–25.1%'`` (a dash where it is missing)."""
     if any(v is None or math.isnan(v) for v in (low, high)):
-        return "NA"
+        return MISSING
     return f"{100 * low:.{digits}f}{DASH}{100 * high:.{digits}f}%"
 
 
@@ -49,16 +49,45 @@ def fmt_estimate_ci(result: PooledProportion, digits: int = 1) -> str:
     return f"{fmt_pct(result.estimate, digits)} (95% CI {ci})"
 
 
+def fmt_result(result: PooledProportion, digits: int = 1) -> str:
+    """A result in words with its CI: a rate, or the counts where no model was fitted.
+
+    ``'12.3% (95% CI 5.0–25.1%)'``; pooled counts: ``'0/13 courses (0.0%, 95% CI
+    0.0–24.7%)'``.
+    """
+    if result.kind == "counts":
+        ci = fmt_interval(result.ci_low, result.ci_high, digits)
+        return (
+            f"{fmt_count(result.events_total)}/{fmt_courses(result.n_total)} "
+            f"({fmt_pct(result.estimate, digits)}, 95% CI {ci})"
+        )
+    return fmt_estimate_ci(result, digits)
+
+
 def fmt_i2(result: PooledProportion) -> str:
-    """Format I² in percent with no decimals, or ``'NA'`` for a single study."""
+    """Format the (tau²-based) I² in percent with no decimals; a dash where not estimable."""
     if result.k < 2 or math.isnan(result.i2):
-        return "NA"
+        return MISSING
     return f"{result.i2:.0f}%"
+
+
+def fmt_q(result: PooledProportion) -> str:
+    """Cochran's Q with its df and p (``'3.21 (2), p = 0.201'``); a dash where not estimable."""
+    if result.kind != "random_effects" or math.isnan(result.q):
+        return MISSING
+    return f"{result.q:.2f} ({result.q_df}), p {'<' if result.q_pvalue < 0.001 else '='} " + (
+        "0.001" if result.q_pvalue < 0.001 else f"{result.q_pvalue:.3f}"
+    )
 
 
 def fmt_count(n: int | float) -> str:
     """Format a count with a thousands separator (``1234 -> '1,234'``)."""
     return f"{int(n):,}"
+
+
+def fmt_courses(n: int) -> str:
+    """``'1 course'``, ``'52 courses'`` (a course: one patient on one combination)."""
+    return f"{fmt_count(n)} course{'' if int(n) == 1 else 's'}"
 
 
 def fmt_p(p: float) -> str:

@@ -19,6 +19,7 @@ from .formatting import (
     fmt_interval,
     fmt_p,
     fmt_pct,
+    fmt_q,
     outcome_label,
     regimen_label,
 )
@@ -27,19 +28,30 @@ _RATING = {0: "not serious", 1: "serious", 2: "very serious"}
 
 
 def model_note(pool: PooledProportion) -> str:
-    """What produced a pooled row: the method, a single study, or a visible GLMM fallback."""
-    if pool.k == 1 and pool.method.single_study == "exact":
-        return "single study (exact CI)"
+    """What produced a pooled row, in words a reader needs.
+
+    Pooled counts (no events, or only events: no model), a single study (its exact CI), a
+    visible GLMM fallback, or the model, saying where two studies cannot estimate the
+    between-study variance.
+    """
+    if pool.kind == "counts":
+        what = "no events" if pool.events_total == 0 else "only events"
+        return f"{what}: pooled counts, exact CI, no model"
+    if pool.kind == "single_study":
+        return "single study, exact CI"
     if pool.fallback:
         return f"{pool.method.label} (GLMM not estimable)"
+    if pool.k == 2:
+        return f"{pool.method.label}; 2 studies: between-study variance not estimable"
     return pool.method.label
 
 
 def summary_table(syn: RegimenSynthesis) -> pd.DataFrame:
-    """One row per regimen: studies, TTs, pooled % (95% CI), 95% PI and I².
+    """One row per regimen: studies, courses, pooled % (95% CI), 95% PI, I², Q and the model.
 
-    The last row is the any-combination pool (mixed whole-study arms included); regimens
-    whose model could not be fitted are listed with the reason.
+    The last row is the any-combination pool (each study once); regimens whose model could
+    not be fitted are listed with the reason. The PI is empty below three studies, I² and
+    Q where heterogeneity cannot be estimated.
     """
     rows = []
     items = list(syn.pools.items())
@@ -50,11 +62,12 @@ def summary_table(syn: RegimenSynthesis) -> pd.DataFrame:
             {
                 "Regimen": regimen,
                 "Studies": pool.k,
-                "TTs": fmt_count(pool.n_total),
+                "Courses": fmt_count(pool.n_total),
                 "Events": fmt_count(pool.events_total),
                 "Pooled % (95% CI)": fmt_estimate(pool),
-                "95% PI": fmt_interval(pool.pi_low, pool.pi_high) if pool.k >= 3 else MISSING,
-                "I²": fmt_i2(pool),
+                "95% PI": fmt_interval(pool.pi_low, pool.pi_high),
+                "I² (τ²-based)": fmt_i2(pool),
+                "Q (df), p": fmt_q(pool),
                 "Model": model_note(pool),
             }
         )
@@ -63,11 +76,12 @@ def summary_table(syn: RegimenSynthesis) -> pd.DataFrame:
             {
                 "Regimen": regimen,
                 "Studies": MISSING,
-                "TTs": MISSING,
+                "Courses": MISSING,
                 "Events": MISSING,
                 "Pooled % (95% CI)": "not estimable",
                 "95% PI": MISSING,
-                "I²": MISSING,
+                "I² (τ²-based)": MISSING,
+                "Q (df), p": MISSING,
                 "Model": reason,
             }
         )

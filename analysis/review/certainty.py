@@ -1,26 +1,32 @@
-"""GRADE-informed certainty of each pooled rate, from documented rules plus overrides.
+"""Certainty of each pooled rate (GRADE for rates from single arms): every rule in one place.
 
-Rules (applied to the primary analysis of each regimen x outcome; constants below):
+The rates of this review are single-arm proportions: the probability that a patient on a
+combination has an outcome. GRADE for such absolute estimates is GRADE for prognosis
+(Iorio et al., BMJ 2015;350:h870); the limitations of case series are judged per study
+with the tool of Murad et al. (BMJ Evid Based Med 2018;23:60). Rules, applied to the
+primary analysis of each regimen x outcome (thresholds are the constants below):
 
-* **Starting level**: *high* when every contributing study is a randomised trial
-  (``design == "RCT"``; the rate is then the combination arm's), otherwise *low*.
-* **Risk of bias**: serious (-1) when conference abstracts or preprints contribute more
-  than half of the therapeutic trials (unreviewed, incompletely reported); otherwise not
-  downgraded (no formal risk-of-bias tool was applied to single-arm series; an override
-  records any judgement).
-* **Inconsistency**: one study: not assessable, not downgraded. Otherwise serious (-1) if
-  I² >= 50% or (k >= 3) the 95% prediction interval is wider than 50 percentage points;
-  very serious (-2) if both I² >= 75% and the prediction interval is wider than 50 points.
-* **Indirectness**: not downgraded by rule (population, intervention and outcome match the
-  question by eligibility); overrides record exceptions.
-* **Imprecision**: one level (-1) for each of: fewer than 300 events in total (the GRADE
-  optimal-information-size rule of thumb), a 95% CI wider than 30 percentage points.
-* **Publication bias**: not assessable with fewer than 10 studies; not downgraded.
+* **Starting level**: high for every pooled rate, RCT arms included: a body of studies
+  that follow patients and count an outcome starts high when the question is the
+  probability of the outcome (Iorio 2015), and one arm of an RCT is such a cohort here, not
+  a randomised comparison.
+* **Risk of bias**: from the per-study judgements of ``data/risk_of_bias.csv`` (Murad 2018
+  domains); a study is at high risk if any domain is high, at unclear risk if any is
+  unclear, else low; very serious (-2) when studies at high risk contribute more than
+  half the courses, serious (-1) when studies at high or unclear risk do. Where the file
+  has no row for a study, the study counts as unclear.
+* **Inconsistency**: assessed only where heterogeneity is present (k >= 2 and tau² > 0):
+  serious (-1) when I² >= 50% or Cochran's Q has p < 0.10, very serious (-2) when I² >= 75%
+  and p < 0.05; a single study, pooled counts or tau² = 0 are not downgraded.
+* **Indirectness**: not downgraded by rule; overrides record exceptions (population,
+  regimen or time point that does not match the question).
+* **Imprecision**: by the width of the 95% CI of the rate (exact for pooled counts and
+  single studies): serious (-1) above 20 percentage points, very serious (-2) above 40.
+* **Publication bias**: not assessable with fewer than 10 studies; not downgraded by rule.
 
-Certainty = starting level minus downgrades, never below *very low*. Manual overrides in
-``data/grade_overrides.csv`` (``outcome, regimen, domain, downgrade, reason, source``;
-``outcome`` may be ``*`` for every outcome) replace a domain's computed downgrade and
-record why.
+Certainty = starting level minus downgrades, never below very low. Overrides in
+``data/grade_overrides.csv`` (``outcome`` may be ``*``) replace a domain's computed
+judgement and say why.
 """
 
 from __future__ import annotations
@@ -32,20 +38,26 @@ import pandas as pd
 
 from .. import paths
 from ..datapackage import Dataset
+from ..engine.results import PooledProportion
 from .settings import PRIMARY
-from .synthesis import GREY_LITERATURE, OUTCOMES, synthesise
+from .synthesis import OUTCOMES, synthesise
 
 #: GRADE levels.
 LEVELS = {4: "High", 3: "Moderate", 2: "Low", 1: "Very low"}
 #: Downgrading domains, in GRADE order.
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
-#: Thresholds of the rules.
+#: Starting level of every pooled rate (single-arm rates, Iorio 2015).
+START = 4
+#: Risk of bias: share of courses from studies at high (or high/unclear) risk.
+ROB_SHARE = 0.5
+#: Inconsistency thresholds (only where tau² > 0).
 I2_SERIOUS, I2_VERY_SERIOUS = 50.0, 75.0
-PI_WIDTH_SERIOUS = 0.5
-EVENTS_OIS = 300
-CI_WIDTH_SERIOUS = 0.3
-GREY_SHARE = 0.5
+Q_P_SERIOUS, Q_P_VERY_SERIOUS = 0.10, 0.05
+#: Imprecision: width of the 95% CI of the rate (0-1 scale).
+CI_WIDTH_SERIOUS, CI_WIDTH_VERY_SERIOUS = 0.20, 0.40
 MIN_K_PUBLICATION_BIAS = 10
+#: Murad 2018 domains of ``data/risk_of_bias.csv``.
+ROB_DOMAINS = ("selection", "ascertainment", "causality", "reporting")
 _RATING = {0: "not serious", 1: "serious", 2: "very serious"}
 
 
@@ -63,53 +75,75 @@ class Judgement:
         return _RATING[self.downgrade]
 
 
-def starting_level(designs) -> int:
-    """4 (high) when every design is ``RCT``, else 2 (low)."""
-    designs = list(designs)
-    return 4 if designs and all(d == "RCT" for d in designs) else 2
+def read_risk_of_bias(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """``risk_of_bias.csv`` (validated with the data package; empty if absent)."""
+    path = Path(data_dir or paths.DATA) / "risk_of_bias.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=["study_id", *ROB_DOMAINS])
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def judge_risk_of_bias(publication_types, totals) -> Judgement:
-    """Serious when grey literature contributes more than half the trials."""
-    frame = pd.DataFrame({"type": list(publication_types), "n": list(totals)})
-    share = frame.loc[frame["type"].isin(GREY_LITERATURE), "n"].sum() / frame["n"].sum()
-    if share > GREY_SHARE:
-        return Judgement(1, f"{share:.0%} of TTs from conference abstracts or preprints")
-    return Judgement(0, "mostly peer-reviewed reports; no formal risk-of-bias tool applied")
+def study_risk(table: pd.DataFrame) -> pd.Series:
+    """Each study's overall risk of bias (study_id -> judgement).
+
+    ``high`` if any domain is high, ``unclear`` if any is unclear, else ``low``.
+    """
+    judgements = table.set_index("study_id")[list(ROB_DOMAINS)]
+    return judgements.apply(
+        lambda row: (
+            "high" if (row == "high").any() else "unclear" if (row == "unclear").any() else "low"
+        ),
+        axis=1,
+    )
 
 
-def judge_inconsistency(k: int, i2: float, pi_low: float, pi_high: float) -> Judgement:
-    """Downgrade from I² (percent) and the width of the prediction interval."""
-    if k < 2:
-        return Judgement(0, "single study: not assessable")
-    i2 = float("nan") if i2 is None else float(i2)
-    width = (pi_high - pi_low) if k >= 3 and pd.notna(pi_low) and pd.notna(pi_high) else None
-    wide = width is not None and width > PI_WIDTH_SERIOUS
-    i2_text = "I² not estimable" if pd.isna(i2) else f"I² {i2:.0f}%"
-    pi_text = "" if width is None else f", PI width {100 * width:.0f} pp"
-    if pd.notna(i2) and i2 >= I2_VERY_SERIOUS and wide:
-        return Judgement(2, i2_text + pi_text)
-    if (pd.notna(i2) and i2 >= I2_SERIOUS) or wide:
-        return Judgement(1, i2_text + pi_text)
-    return Judgement(0, i2_text + pi_text)
+def judge_risk_of_bias(studies, totals, risk: pd.Series) -> Judgement:
+    """Downgrade from the share of courses contributed by studies at high or unclear risk."""
+    frame = pd.DataFrame({"study": list(studies), "n": list(totals)})
+    frame["risk"] = frame["study"].map(risk).fillna("unclear")
+    total = frame["n"].sum()
+    high = frame.loc[frame["risk"] == "high", "n"].sum() / total
+    doubtful = frame.loc[frame["risk"] != "low", "n"].sum() / total
+    text = (
+        f"{high:.0%} of courses from studies at high risk, {doubtful:.0%} at high or "
+        "unclear risk (Murad 2018 domains)"
+    )
+    if high > ROB_SHARE:
+        return Judgement(2, text)
+    if doubtful > ROB_SHARE:
+        return Judgement(1, text)
+    return Judgement(0, text)
 
 
-def judge_imprecision(events: int, ci_low: float, ci_high: float) -> Judgement:
-    """One level each for fewer than 300 events and a CI wider than 30 points."""
+def judge_inconsistency(pool: PooledProportion) -> Judgement:
+    """Downgrade only where heterogeneity is present (tau² > 0), from I² and the Q test."""
+    if pool.kind != "random_effects" or pool.k < 2:
+        return Judgement(0, "not assessable (one study or pooled counts)")
+    if not pool.tau2 > 0:
+        return Judgement(0, f"no heterogeneity (tau² = 0, I² 0%, Q p = {pool.q_pvalue:.2f})")
+    text = f"tau² {pool.tau2:.2f}, I² {pool.i2:.0f}%, Q p = {pool.q_pvalue:.3f}"
+    if pool.i2 >= I2_VERY_SERIOUS and pool.q_pvalue < Q_P_VERY_SERIOUS:
+        return Judgement(2, text)
+    if pool.i2 >= I2_SERIOUS or pool.q_pvalue < Q_P_SERIOUS:
+        return Judgement(1, text)
+    return Judgement(0, text)
+
+
+def judge_imprecision(ci_low: float, ci_high: float) -> Judgement:
+    """Downgrade from the width of the 95% CI of the rate."""
     width = ci_high - ci_low
-    reasons = []
-    if events < EVENTS_OIS:
-        reasons.append(f"{events} events (< {EVENTS_OIS})")
+    text = f"95% CI {100 * ci_low:.0f}-{100 * ci_high:.0f}%, {100 * width:.0f} points wide"
+    if width > CI_WIDTH_VERY_SERIOUS:
+        return Judgement(2, text)
     if width > CI_WIDTH_SERIOUS:
-        reasons.append(f"CI width {100 * width:.0f} pp (> {100 * CI_WIDTH_SERIOUS:.0f})")
-    text = "; ".join(reasons) or f"{events} events, CI width {100 * width:.0f} pp"
-    return Judgement(len(reasons), text)
+        return Judgement(1, text)
+    return Judgement(0, text)
 
 
 def judge_publication_bias(k: int) -> Judgement:
     """Not assessable below 10 studies; never downgraded by rule."""
     if k < MIN_K_PUBLICATION_BIAS:
-        return Judgement(0, f"not assessable (k < {MIN_K_PUBLICATION_BIAS})")
+        return Judgement(0, f"not assessable (fewer than {MIN_K_PUBLICATION_BIAS} studies)")
     return Judgement(0, "not assessed formally")
 
 
@@ -123,8 +157,9 @@ def read_overrides(data_dir: Path | str | None = None) -> pd.DataFrame:
 
 
 def assess(
-    pool,
+    pool: PooledProportion,
     rows: pd.DataFrame,
+    risk: pd.Series,
     overrides: pd.DataFrame | None = None,
     *,
     outcome: str = "",
@@ -137,7 +172,9 @@ def assess(
     pool : PooledProportion
         The primary-analysis result.
     rows : DataFrame
-        Its analysed rows (``design``, ``publication_type``, ``total``).
+        Its analysed rows (``study_id``, ``total``).
+    risk : Series
+        :func:`study_risk` of the per-study assessments.
     overrides : DataFrame, optional
         :func:`read_overrides`; rows matching ``outcome`` (or ``*``) and ``regimen`` replace
         the computed judgement of their domain.
@@ -149,10 +186,10 @@ def assess(
         1-4) and ``certainty`` (its label).
     """
     domains = {
-        "risk_of_bias": judge_risk_of_bias(rows["publication_type"], rows["total"]),
-        "inconsistency": judge_inconsistency(pool.k, pool.i2, pool.pi_low, pool.pi_high),
+        "risk_of_bias": judge_risk_of_bias(rows["study_id"], rows["total"].astype(int), risk),
+        "inconsistency": judge_inconsistency(pool),
         "indirectness": Judgement(0, "matches the review question"),
-        "imprecision": judge_imprecision(int(pool.events_total), pool.ci_low, pool.ci_high),
+        "imprecision": judge_imprecision(pool.ci_low, pool.ci_high),
         "publication_bias": judge_publication_bias(pool.k),
     }
     if overrides is not None and len(overrides):
@@ -161,9 +198,8 @@ def assess(
         ]
         for row in hit.itertuples(index=False):
             domains[row.domain] = Judgement(int(row.downgrade), row.reason, override=True)
-    start = starting_level(rows["design"])
-    level = max(1, start - sum(j.downgrade for j in domains.values()))
-    return {"start": start, "domains": domains, "level": level, "certainty": LEVELS[level]}
+    level = max(1, START - sum(j.downgrade for j in domains.values()))
+    return {"start": START, "domains": domains, "level": level, "certainty": LEVELS[level]}
 
 
 def certainty_frame(ds: Dataset, outcomes=None, *, method: str = PRIMARY) -> pd.DataFrame:
@@ -179,12 +215,13 @@ def certainty_frame(ds: Dataset, outcomes=None, *, method: str = PRIMARY) -> pd.
         ``certainty`` (its label).
     """
     overrides = read_overrides(ds.data_dir)
+    risk = study_risk(read_risk_of_bias(ds.data_dir))
     records = []
     for outcome in outcomes or OUTCOMES:
         syn = synthesise(ds, outcome, method)
         for regimen, pool in syn.pools.items():
             rows = syn.regimen_rows[syn.regimen_rows["regimen"] == regimen]
-            result = assess(pool, rows, overrides, outcome=outcome, regimen=regimen)
+            result = assess(pool, rows, risk, overrides, outcome=outcome, regimen=regimen)
             record = {
                 "result_id": f"{outcome}/{regimen}/{method}",
                 "outcome": outcome,
@@ -211,11 +248,13 @@ def certainty_frame(ds: Dataset, outcomes=None, *, method: str = PRIMARY) -> pd.
 def rule_thresholds() -> dict:
     """The thresholds of the rules (numbers; the chapter formats them)."""
     return {
+        "start": LEVELS[START],
+        "rob_share": ROB_SHARE,
         "i2_serious": I2_SERIOUS,
         "i2_very_serious": I2_VERY_SERIOUS,
-        "pi_width": PI_WIDTH_SERIOUS,
-        "events": EVENTS_OIS,
-        "ci_width": CI_WIDTH_SERIOUS,
-        "grey_share": GREY_SHARE,
+        "q_p_serious": Q_P_SERIOUS,
+        "q_p_very_serious": Q_P_VERY_SERIOUS,
+        "ci_width_serious": CI_WIDTH_SERIOUS,
+        "ci_width_very_serious": CI_WIDTH_VERY_SERIOUS,
         "min_k_pb": MIN_K_PUBLICATION_BIAS,
     }

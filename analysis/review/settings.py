@@ -1,25 +1,37 @@
 """Named pooling methods: the book changes its analysis here, in one place.
 
-* ``primary``: GLMM (ML, adaptive Gauss-Hermite with 7 points) on the logit scale, t(k-1)
-  CI and PI; R meta's default model for proportions. Falls back visibly to
-  ``logit_reml_hk`` when the GLMM cannot be fitted.
-* ``as_published``: inverse variance, Freeman-Tukey, DerSimonian-Laird, Wald z CI, z PI:
-  the 2026 paper's likely method.
+* ``primary``: binomial-normal GLMM (ML, adaptive Gauss-Hermite with 7 points) on the logit
+  scale with the Wald z CI (R meta 8: ``method.random.ci = "classic"``) and a t(k-1)
+  prediction interval from three studies (R meta's ``method.predict = "V"``). A pool with
+  no events, or only events, is reported as its pooled counts x/N with the exact
+  Clopper-Pearson CI (no model, no continuity correction). A GLMM that cannot be fitted
+  falls back visibly to ``logit_reml_hk``.
+* ``glmm_hk``: the same GLMM with a Hartung-Knapp-type t(k-1) CI (``rma.glmm(test = "t")``):
+  sensitivity to the interval (with two studies, t(1) spans nearly 0-100%).
 * ``logit_reml_hk``: inverse variance, logit, REML, Hartung-Knapp never narrower than Wald,
-  t(k-1) PI: companion of the primary (forest-plot weights, influence).
+  t(k-1) PI: the primary's companion (forest-plot weights, influence) and its fallback; a
+  0.5 continuity correction touches only studies with 0 or all events inside a pool that
+  has events.
 * ``logit_pm`` and ``logit_dl``: as ``logit_reml_hk`` with the Paule-Mandel (Veroniki 2016)
-  or DerSimonian-Laird (legacy) tau² estimator: sensitivity.
+  or DerSimonian-Laird (legacy) tau² estimator.
 * ``arcsine_dl``: inverse variance, arcsine, DerSimonian-Laird, Wald z CI, t(k-1) PI:
   sensitivity to the scale.
+* ``as_published``: inverse variance, Freeman-Tukey, DerSimonian-Laird, Wald z CI, z PI: the
+  2026 paper's likely method, kept to reproduce its figures (it models pools without
+  events, as the paper did; the reproduction appendix says so).
 * ``glmm``: metafor ``rma.glmm`` defaults (Wald z CI and PI); raises
   ``GLMMConvergenceError`` instead of falling back.
 
-Every method reports a single study (k = 1) as its own proportion with the exact
-Clopper-Pearson CI (``single_study="exact"``). The engine knows no names: :func:`method`
-turns a key into the :class:`~analysis.engine.results.Method` it passes to the engine.
+Every sensitivity method refuses a pool with no events or only events ("not estimable")
+rather than inventing a rate. Every method reports a single study with events as its own
+proportion with the exact Clopper-Pearson CI (``single_study="exact"``). The engine knows no
+names: :func:`method` turns a key into the :class:`~analysis.engine.results.Method` it passes
+to the engine.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from ..engine.results import Method
 
@@ -34,19 +46,46 @@ _LOGIT_REML_HK = Method(
     pi="t",
     cc="only0",
     label="Logit, REML, HK",
+    degenerate="refuse",
 )
 
-#: The named methods of the book (see the module docstring for the table).
+#: The named methods of the book (see the module docstring).
 METHODS: dict[str, Method] = {
     "primary": Method(
+        model="glmm",
+        transform="logit",
+        tau2="ML",
+        ci="wald",
+        pi="t",
+        cc="none",
+        label="GLMM (logit)",
+        degenerate="counts",
+        pi_min_k=3,
+        fallback=replace(_LOGIT_REML_HK, pi_min_k=3),
+    ),
+    "glmm_hk": Method(
         model="glmm",
         transform="logit",
         tau2="ML",
         ci="hk",
         pi="t",
         cc="none",
-        label="GLMM (logit)",
-        fallback=_LOGIT_REML_HK,
+        label="GLMM, t(k-1) CI",
+        degenerate="refuse",
+        pi_min_k=3,
+    ),
+    "logit_reml_hk": _LOGIT_REML_HK,
+    "logit_pm": replace(_LOGIT_REML_HK, tau2="PM", label="Logit, Paule-Mandel, HK"),
+    "logit_dl": replace(_LOGIT_REML_HK, tau2="DL", label="Logit, DerSimonian-Laird, HK"),
+    "arcsine_dl": Method(
+        model="iv",
+        transform="arcsine",
+        tau2="DL",
+        ci="wald",
+        pi="t",
+        cc="none",
+        label="Arcsine, DerSimonian-Laird",
+        degenerate="refuse",
     ),
     "as_published": Method(
         model="iv",
@@ -56,34 +95,6 @@ METHODS: dict[str, Method] = {
         pi="z",
         cc="none",
         label="Freeman-Tukey, DL (as published)",
-    ),
-    "logit_reml_hk": _LOGIT_REML_HK,
-    "logit_pm": Method(
-        model="iv",
-        transform="logit",
-        tau2="PM",
-        ci="hk-adhoc",
-        pi="t",
-        cc="only0",
-        label="Logit, Paule-Mandel, HK",
-    ),
-    "logit_dl": Method(
-        model="iv",
-        transform="logit",
-        tau2="DL",
-        ci="hk-adhoc",
-        pi="t",
-        cc="only0",
-        label="Logit, DerSimonian-Laird, HK",
-    ),
-    "arcsine_dl": Method(
-        model="iv",
-        transform="arcsine",
-        tau2="DL",
-        ci="wald",
-        pi="t",
-        cc="none",
-        label="Arcsine, DerSimonian-Laird",
     ),
     "glmm": Method(
         model="glmm",

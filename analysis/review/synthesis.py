@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..datapackage import Dataset
-from ..engine.pooling import pool_proportions
+from ..engine.pooling import NotEstimableError, pool_proportions
 from ..engine.results import PooledProportion
 from .settings import METHODS, PRIMARY
 from .settings import method as method_of
@@ -68,6 +68,43 @@ def _pool(frame: pd.DataFrame, method: str) -> PooledProportion:
     )
 
 
+def _failure(error: Exception) -> str:
+    """Why a pool has no estimate, in words (the error type only where it adds something)."""
+    if isinstance(error, NotEstimableError):
+        return f"not estimable: {error}"
+    return f"{type(error).__name__}: {error}"
+
+
+def any_combination_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per study for the any-combination pool: each study enters once.
+
+    Per study (the codebook's rule): its whole-study (``mixed``) count where it reports
+    one; else its single regimen arm; else the sum of its regimen arms' events and totals
+    (the arms are disjoint groups of courses of the same study).
+
+    Returns
+    -------
+    DataFrame
+        ``study_id, events, total, regimen, arms`` (``regimen`` is ``mixed`` for a
+        whole-study count, the arm's regimen for one arm, ``";"``-joined regimens for a
+        sum; ``arms`` the arm ids used), sorted by ``study_id``.
+    """
+    records = []
+    for study, frame in rows.groupby("study_id", sort=True):
+        mixed = frame[frame["regimen"] == MIXED]
+        use = mixed.iloc[:1] if len(mixed) else frame
+        records.append(
+            {
+                "study_id": study,
+                "events": int(use["events"].astype(int).sum()),
+                "total": int(use["total"].astype(int).sum()),
+                "regimen": ";".join(use["regimen"]),
+                "arms": ";".join(use["arm_id"]),
+            }
+        )
+    return pd.DataFrame(records, columns=["study_id", "events", "total", "regimen", "arms"])
+
+
 @dataclass(frozen=True)
 class RegimenSynthesis:
     """Per-regimen pooled proportions of one outcome under one method.
@@ -83,8 +120,8 @@ class RegimenSynthesis:
     failures : dict
         Regimen label -> message, where the method could not be fitted (never silent).
     any_combination : PooledProportion or None
-        All arms pooled together (mixed whole-study arms included; a study that reports
-        a whole-study count contributes that count instead of its regimen arms).
+        Every study pooled once (:func:`any_combination_rows`: its whole-study count, else
+        its single regimen arm, else the sum of its regimen arms).
     """
 
     outcome: str
@@ -134,15 +171,14 @@ def synthesise(
         try:
             pools[regimen] = _pool(frame, method)
         except (ArithmeticError, RuntimeError, ValueError) as error:
-            failures[regimen] = f"{type(error).__name__}: {error}"
-    whole_study = rows["study_id"].isin(rows.loc[rows["regimen"] == MIXED, "study_id"])
-    overall = rows[~whole_study | (rows["regimen"] == MIXED)]
+            failures[regimen] = _failure(error)
+    overall = any_combination_rows(rows)
     any_combination = None
     if len(overall):
         try:
             any_combination = _pool(overall, method)
         except (ArithmeticError, RuntimeError, ValueError) as error:
-            failures["any combination"] = f"{type(error).__name__}: {error}"
+            failures["any combination"] = _failure(error)
     return RegimenSynthesis(outcome, method, rows, pools, failures, any_combination)
 
 
@@ -172,9 +208,12 @@ def results_table(
     DataFrame
         One row per outcome x regimen (and ``any`` for the any-combination pool) x
         method: ``result_id`` (``outcome/regimen/method``, stable across releases),
-        ``outcome, regimen, method, k, n, events, estimate, ci_low, ci_high, pi_low,
-        pi_high, tau2, i2, model`` (the method that produced the row), ``fallback`` (True
-        where the GLMM could not be fitted), ``studies, data_version``.
+        ``outcome, regimen, method``, ``status`` (:data:`STATUS` values, or ``"not
+        estimable"`` with empty numbers where the method refused or failed), ``k, n,
+        events, estimate, ci_low, ci_high, pi_low, pi_high`` (empty below the method's
+        ``pi_min_k``), ``tau2, i2, q, q_df, q_pvalue`` (empty where not estimable),
+        ``model`` (the method that produced the row), ``fallback`` (True where the GLMM
+        could not be fitted), ``studies, message, data_version``.
     """
     syntheses = [
         synthesise(ds, outcome, method, exclude_publication_types=exclude_publication_types)
@@ -202,11 +241,62 @@ def synthesis_table(syntheses, data_version: str, *, suffix: str = "") -> pd.Dat
                     "data_version": data_version,
                 }
             )
-    return pd.DataFrame.from_records(records)
+        for regimen, reason in syn.failures.items():
+            rows = syn.regimen_rows if regimen != "any combination" else syn.rows
+            if regimen != "any combination":
+                rows = rows[rows["regimen"] == regimen]
+            key = "any" if regimen == "any combination" else regimen
+            records.append(
+                {
+                    "result_id": f"{syn.outcome}/{key}/{syn.method}{suffix}",
+                    "outcome": syn.outcome,
+                    "regimen": key,
+                    "method": f"{syn.method}{suffix}",
+                    "status": NOT_ESTIMABLE,
+                    "k": int(rows["study_id"].nunique()),
+                    "n": int(rows["total"].astype(int).sum()),
+                    "events": int(rows["events"].astype(int).sum()),
+                    "message": reason,
+                    "studies": ";".join(sorted(rows["study_id"].unique())),
+                    "data_version": data_version,
+                }
+            )
+    table = pd.DataFrame.from_records(records, columns=RESULTS_COLUMNS)
+    return table.astype({"fallback": "boolean"})
 
 
-#: Result fields of :func:`results_table` (our names -> the download's column names).
-RESULT_COLUMNS = {
+#: ``status`` of a result: what its numbers are.
+STATUS = {"random_effects": "pooled", "single_study": "single study", "counts": "pooled counts"}
+#: ``status`` of a pool the method refused or could not fit (its numbers are empty).
+NOT_ESTIMABLE = "not estimable"
+#: Columns of :func:`results_table`, in order.
+RESULTS_COLUMNS = [
+    "result_id",
+    "outcome",
+    "regimen",
+    "method",
+    "status",
+    "k",
+    "n",
+    "events",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "pi_low",
+    "pi_high",
+    "tau2",
+    "i2",
+    "q",
+    "q_df",
+    "q_pvalue",
+    "model",
+    "fallback",
+    "studies",
+    "message",
+    "data_version",
+]
+#: Result fields of :func:`results_table` (our names -> the table's column names).
+RESULT_FIELDS = {
     "k": "k",
     "n_total": "n",
     "events_total": "events",
@@ -217,15 +307,26 @@ RESULT_COLUMNS = {
     "pi_high": "pi_high",
     "tau2": "tau2",
     "i2": "i2",
+    "q": "q",
+    "q_df": "q_df",
+    "q_pvalue": "q_pvalue",
     "method": "model",
     "fallback": "fallback",
+    "message": "message",
 }
 
 
 def result_record(pool: PooledProportion) -> dict:
-    """One pooled result as a record of :func:`results_table` (numbers stay numbers)."""
+    """One pooled result as a record of :func:`results_table` (numbers stay numbers).
+
+    Heterogeneity that a result cannot have (a single study, pooled counts: NaN in the
+    engine) stays empty, and so does Q for a single study.
+    """
     values = pool.to_dict()
-    record = {column: values[name] for name, column in RESULT_COLUMNS.items()}
+    record = {column: values[name] for name, column in RESULT_FIELDS.items()}
+    record["status"] = STATUS[pool.kind]
+    if pool.kind != "random_effects":
+        record["q_df"] = None
     record["studies"] = ";".join(pool.studies["label"].astype(str))
     return record
 

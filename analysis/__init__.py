@@ -81,6 +81,7 @@ _EXPORTS = {
     "method_facts": "publish.facts",
     "outcome_facts": "publish.facts",
     "published_bounds_facts": "publish.facts",
+    "validation_facts": "publish.facts",
     "sensitivity_facts": "publish.facts",
     "glue_facts": "publish.glue",
     "glue_figure": "publish.glue",

@@ -8,5 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 #: The Jupyter Book sources.
 BOOK = ROOT / "book"
+#: The R reference values the engine is checked against (``validation/README.md``).
+VALIDATION = ROOT / "validation"
 #: Where the published site lives after a successful build.
 SITE = BOOK / "_build" / "html"

@@ -38,8 +38,62 @@ def test_results_csv_has_every_estimate_with_its_id(site):
         "data_version",
     ):
         assert column in rows[0]
-    assert {r["method"] for r in rows} >= {"primary", "as_published"}
+    assert {r["method"] for r in rows} == {"primary", "glmm_hk", "logit_reml_hk", "arcsine_dl"}
     assert all(r["result_id"] == f"{r['outcome']}/{r['regimen']}/{r['method']}" for r in rows)
+
+
+def test_results_say_what_the_site_says(site):
+    rows = {
+        r["result_id"]: r
+        for r in csv.DictReader(io.StringIO((site / "results.csv").read_text("utf-8")))
+    }
+    primary = [r for r in rows.values() if r["method"] == "primary" and r["regimen"] != "any"]
+    # every primary rate has its certainty and a rating per GRADE domain
+    for r in primary:
+        assert r["certainty"] in {"High", "Moderate", "Low", "Very low"}
+        for domain in (
+            "risk_of_bias",
+            "inconsistency",
+            "indirectness",
+            "imprecision",
+            "publication_bias",
+        ):
+            assert r[domain].rstrip("*") in {"not serious", "serious", "very serious"}
+    # single studies and pooled counts: exact CI, no PI, no I²; no PI below three studies
+    for r in primary:
+        if r["status"] in ("single study", "pooled counts") or int(r["k"]) < 3:
+            assert r["pi_low"] == r["pi_high"] == ""
+        if r["status"] != "pooled":
+            assert r["i2"] == r["tau2"] == ""
+    # the SAE pools without events are counts, and every sensitivity method refuses them
+    zero = [r for r in primary if r["outcome"] == "sae" and r["events"] == "0"]
+    assert zero and all(r["status"] == "pooled counts" for r in zero)
+    for r in zero:
+        other = rows[r["result_id"].replace("/primary", "/logit_reml_hk")]
+        assert other["status"] == "not estimable" and other["estimate"] == ""
+
+
+def test_pool_inputs_rebuild_every_primary_pool(site):
+    inputs = list(csv.DictReader(io.StringIO((site / "pool_inputs.csv").read_text("utf-8"))))
+    results = list(csv.DictReader(io.StringIO((site / "results.csv").read_text("utf-8"))))
+    for r in (r for r in results if r["method"] == "primary"):
+        studies = [
+            i for i in inputs if (i["outcome"], i["regimen"]) == (r["outcome"], r["regimen"])
+        ]
+        assert len(studies) == int(r["k"]), r["result_id"]
+        assert sum(int(i["events"]) for i in studies) == int(r["events"])
+        assert sum(int(i["total"]) for i in studies) == int(r["n"])
+        assert len({i["study_id"] for i in studies}) == len(studies)  # each study once
+
+
+def test_download_codebook_is_a_valid_data_package(site):
+    from frictionless import Package
+
+    report = Package(str(site / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "note"])
+    doc = json.loads((site / "datapackage.json").read_text("utf-8"))
+    for resource in doc["resources"]:
+        assert all(f["description"] for f in resource["schema"]["fields"])
 
 
 def test_results_json_matches_csv(site):

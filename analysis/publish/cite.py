@@ -32,8 +32,10 @@ from .releases import read_releases
 
 #: Files the site serves under ``downloads/`` (see :mod:`analysis.publish.downloads`).
 DOWNLOADS = {
-    "results.csv": "every pooled estimate (CSV)",
+    "results.csv": "every pooled estimate with its certainty (CSV)",
     "results.json": "every pooled estimate (JSON)",
+    "pool_inputs.csv": "every study count that enters each pool (to re-run any pool)",
+    "datapackage.json": "codebook of the two CSV files (fields, units)",
     "data-package.zip": "the data package (datapackage.json + CSVs, releases, snapshots)",
     "CITATION.cff": "citation metadata",
 }

@@ -3,18 +3,20 @@
 :func:`write_downloads` is called by ``scripts/build_book.py`` on the staging copy of the
 site, right before it is renamed into place, from the same data and code as the chapters:
 
-* ``results.csv``: every pooled estimate (:func:`analysis.results_table`, primary and
-  as-published methods) with its stable ``result_id``, method, k, n, events, estimate,
-  CI, PI, tau², I² and data version (formulas neutralised by
-  :func:`analysis.publish.exports.write_csv`);
-* ``results.json``: the same rows plus the data SHA-256, data version and release;
-* ``data-package.zip``: every file of ``data/`` byte for byte (``datapackage.json``, the
-  CSVs, ``releases.csv``, the release snapshots, PRISMA counts, GRADE overrides), so its
-  SHA-256 (:func:`analysis.datapackage.data_sha256`) can be checked against the one the site shows;
-* ``CITATION.cff``: the citation metadata;
-* ``SHA256SUMS``: SHA-256 of each file above.
+* ``results.csv`` / ``results.json``: every pooled estimate of the primary analysis and of
+  the sensitivity methods (:func:`analysis.review.synthesis.results_table`) with its stable
+  ``result_id``; primary rows carry their certainty and the rating of each GRADE domain;
+  rows a method refused are kept with ``status`` "not estimable" and empty numbers;
+* ``pool_inputs.csv``: every study count that enters each primary pool (regimen ``any`` for
+  the any-combination pools), so that any pool can be re-run elsewhere (e.g. R meta);
+* ``datapackage.json``: a Frictionless descriptor of the two CSV files (every field with a
+  description and unit: proportions on the 0-1 scale, where the site shows percentages);
+* ``data-package.zip``: every file of ``data/`` byte for byte, so its SHA-256
+  (:func:`analysis.datapackage.data_sha256`) can be checked against the one the site shows;
+* ``CITATION.cff``: the citation metadata; ``SHA256SUMS``: SHA-256 of each file above.
 
-Nothing is written into ``book/`` (the build fingerprints it).
+CSV text cells are neutralised against spreadsheet formulas
+(:func:`analysis.publish.exports.write_csv`). Nothing is written into ``book/``.
 """
 
 from __future__ import annotations
@@ -27,22 +29,154 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pandas as pd
+
 from .. import paths
 from ..datapackage import Dataset, load_dataset
-from ..review.synthesis import results_table
+from ..review.certainty import DOMAINS, certainty_frame
+from ..review.sensitivity import COMPARED
+from ..review.settings import PRIMARY
+from ..review.synthesis import OUTCOMES, pool_inputs, results_table, synthesise
 from .cite import release_status
 from .exports import write_csv
 
 #: Sub-folder of the site holding the downloads.
 FOLDER = "downloads"
+_RATING = {0: "not serious", 1: "serious", 2: "very serious"}
+
+#: Codebook of ``results.csv`` (and of each record of ``results.json``).
+RESULTS_FIELDS = {
+    "result_id": ("string", "Stable id outcome/regimen/method, the anchor on the site"),
+    "outcome": (
+        "string",
+        "ae, sae, clinical_response, clinical_remission, "
+        "endoscopic_response or endoscopic_remission",
+    ),
+    "regimen": ("string", "Combination label (e.g. VDZ+UST), or 'any' for every study once"),
+    "method": ("string", "Method key: primary, glmm_hk, logit_reml_hk, arcsine_dl"),
+    "status": (
+        "string",
+        "pooled (a model), single study (its own proportion), pooled "
+        "counts (no events or only events: x/N, no model) or not estimable",
+    ),
+    "k": ("integer", "Studies in the pool"),
+    "n": ("integer", "Treatment courses (patients on the combination) in the pool"),
+    "events": ("integer", "Courses with the outcome"),
+    "estimate": ("number", "Pooled proportion, 0-1 (the site shows it in %)"),
+    "ci_low": ("number", "Lower limit of the 95% confidence interval, 0-1"),
+    "ci_high": ("number", "Upper limit of the 95% confidence interval, 0-1"),
+    "pi_low": (
+        "number",
+        "Lower limit of the 95% prediction interval, 0-1; empty below 3 "
+        "studies for the primary analysis, and where there is no model",
+    ),
+    "pi_high": ("number", "Upper limit of the 95% prediction interval, 0-1"),
+    "tau2": (
+        "number",
+        "Between-study variance on the model scale (logit for the GLMM); empty where not estimable",
+    ),
+    "i2": ("number", "I² in percent (0-100), tau²-based as metafor computes it"),
+    "q": ("number", "Cochran's Q of the inverse-variance logit model"),
+    "q_df": ("integer", "Degrees of freedom of Q (k - 1)"),
+    "q_pvalue": ("number", "p-value of Q (chi-squared with q_df)"),
+    "model": (
+        "string",
+        "The model that produced the row (the fallback's where the GLMM could not be fitted)",
+    ),
+    "fallback": ("boolean", "True where the GLMM could not be fitted and the fallback was used"),
+    "studies": ("string", "Study ids in the pool, ;-separated"),
+    "message": ("string", "What a reader must know about the row"),
+    "data_version": ("string", "First 12 hex digits of the data package's SHA-256"),
+    "certainty": (
+        "string",
+        "GRADE certainty of the primary rate: High, Moderate, Low, "
+        "Very low (empty for other methods)",
+    ),
+    **{
+        d: (
+            "string",
+            f"GRADE {d.replace('_', ' ')}: not serious, serious or very serious "
+            "(* an override with its reason on the site)",
+        )
+        for d in DOMAINS
+    },
+}
+#: Codebook of ``pool_inputs.csv``.
+POOL_INPUT_FIELDS = {
+    "outcome": ("string", "Outcome code (as in results.csv)"),
+    "regimen": ("string", "Combination label, or 'any' for the any-combination pool"),
+    "study_id": ("string", "Study id (data/studies.csv in the data package)"),
+    "events": ("integer", "Courses with the outcome in this study"),
+    "total": ("integer", "Courses assessed in this study"),
+}
 
 
 def _clean(value):
+    if value is None or value is pd.NA:
+        return None
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
     if hasattr(value, "item"):  # numpy scalar
         return _clean(value.item())
     return value
+
+
+def download_tables(ds: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``results.csv`` and ``pool_inputs.csv`` as tables (numbers kept numeric).
+
+    The results of the primary method carry ``certainty`` and one column per GRADE domain
+    (``*`` marks an override); the other methods' rows leave those empty.
+    """
+    syntheses = [synthesise(ds, outcome) for outcome in OUTCOMES]
+    table = results_table(ds, methods=COMPARED)
+    frame = certainty_frame(ds).set_index("result_id")
+    columns = {"certainty": frame["certainty"]}
+    for domain in DOMAINS:
+        columns[domain] = frame[domain].map(_RATING) + frame[f"{domain}_override"].map(
+            {True: "*", False: ""}
+        )
+    grades = pd.DataFrame(columns)
+    table = table.join(grades, on="result_id")
+    primary = table["method"] == PRIMARY
+    table.loc[~primary, list(grades.columns)] = None
+    return table[list(RESULTS_FIELDS)], pool_inputs(syntheses)
+
+
+def codebook(results: Path, inputs: Path) -> dict:
+    """The Frictionless descriptor of the two download tables (every field described)."""
+
+    def schema(fields):
+        return {
+            "fields": [
+                {"name": name, "type": kind, "description": text}
+                for name, (kind, text) in fields.items()
+            ]
+        }
+
+    return {
+        "name": "dtt-living-review-results",
+        "title": "Dual targeted therapy in refractory IBD: pooled results and their inputs",
+        "description": "Proportions are on the 0-1 scale (the site shows percentages). A "
+        "course is one patient on one combination (the 2026 review's "
+        "'therapeutic trial').",
+        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
+        "resources": [
+            {
+                "name": "results",
+                "path": results.name,
+                "format": "csv",
+                "encoding": "utf-8",
+                "schema": {**schema(RESULTS_FIELDS), "primaryKey": ["result_id"]},
+            },
+            {
+                "name": "pool_inputs",
+                "path": inputs.name,
+                "format": "csv",
+                "encoding": "utf-8",
+                "schema": schema(POOL_INPUT_FIELDS),
+            },
+        ],
+    }
 
 
 def results_json(table, ds: Dataset, release: dict) -> dict:
@@ -58,6 +192,7 @@ def results_json(table, ds: Dataset, release: dict) -> dict:
         "release": release.get("version") or None,
         "release_status": release.get("status"),
         "id_scheme": "outcome/regimen/method",
+        "units": "proportions 0-1; i2 in percent",
         "results": records,
     }
 
@@ -98,16 +233,19 @@ def write_downloads(
     ds = ds or load_dataset(root / "data")
     out = Path(site) / FOLDER
     out.mkdir(parents=True, exist_ok=True)
-    table = results_table(ds)
+    table, inputs = download_tables(ds)
     release = release_status(ds)
-    files = [write_csv(table, out / "results.csv")]
-    json_path = out / "results.json"
-    json_path.write_text(
-        json.dumps(results_json(table, ds, release), indent=1, ensure_ascii=False, allow_nan=False)
-        + "\n",
-        encoding="utf-8",
-    )
-    files.append(json_path)
+    files = [write_csv(table, out / "results.csv"), write_csv(inputs, out / "pool_inputs.csv")]
+    for name, document in (
+        ("results.json", results_json(table, ds, release)),
+        ("datapackage.json", codebook(files[0], files[1])),
+    ):
+        path = out / name
+        path.write_text(
+            json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+        files.append(path)
     files.append(write_data_zip(Path(ds.data_dir), out / "data-package.zip"))
     files.append(Path(shutil.copyfile(root / "CITATION.cff", out / "CITATION.cff")))
     sums = "".join(f"{hashlib.sha256(f.read_bytes()).hexdigest()}  {f.name}\n" for f in files)

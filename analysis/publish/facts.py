@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from pathlib import Path
 
+import pandas as pd
+from scipy import special
+
+from .. import paths
 from ..datapackage import Dataset
 from ..review.certainty import LEVELS, rule_thresholds
 from ..review.completeness import completeness_summary
@@ -145,14 +149,14 @@ _TAU2 = {
     "SJ": "Sidik-Jonkman",
 }
 _CI = {
-    "wald": "Wald (z) CI",
-    "hk": "Hartung-Knapp CI (t, k-1 df)",
-    "hk-adhoc": "Hartung-Knapp CI never narrower than Wald",
+    "wald": "Wald (z) confidence interval",
+    "hk": "confidence interval with a t quantile on k-1 df (Hartung-Knapp type)",
+    "hk-adhoc": "Hartung-Knapp confidence interval never narrower than Wald",
 }
 
 
 def describe_method(method) -> str:
-    """Describe a :class:`analysis.results.Method` in words for the methods chapter."""
+    """Describe a :class:`analysis.engine.results.Method` in words for the methods chapter."""
     if method.model == "glmm":
         core = (
             "binomial-normal generalised linear mixed model (random-intercept logistic "
@@ -163,12 +167,34 @@ def describe_method(method) -> str:
             f"inverse-variance random effects on the {_TRANSFORMS[method.transform]} scale, "
             f"tau\u00b2 by {_TAU2[method.tau2]}"
         )
-    return f"{core}, {_CI.get(method.ci, method.ci)}"
+    text = f"{core}, {_CI.get(method.ci, method.ci)}"
+    if method.pi_min_k > 1:
+        text += f", prediction interval (t, k-1 df) from {method.pi_min_k} studies"
+    return text
 
 
 def method_facts() -> dict[str, str]:
-    """``<key>_label`` describing each named method of :data:`analysis.review.settings.METHODS`."""
-    return {f"{key}_label": describe_method(method) for key, method in METHODS.items()}
+    """``<key>_label`` describing each named method of :data:`analysis.review.settings.METHODS`.
+
+    Also ``t_quantile_2``: the 97.5% quantile of t with 1 df, the multiplier of a
+    Hartung-Knapp-type interval with two studies.
+    """
+    facts = {f"{key}_label": describe_method(method) for key, method in METHODS.items()}
+    facts["t_quantile_2"] = f"{float(special.stdtrit(1, 0.975)):.1f}"
+    return facts
+
+
+def validation_facts(folder: Path | str | None = None) -> dict[str, str]:
+    """How many R reference cases and settings the engine is checked against.
+
+    Keys ``validation_cases`` and ``validation_settings``, counted from
+    ``validation/reference.csv``.
+    """
+    reference = pd.read_csv(Path(folder or paths.VALIDATION) / "reference.csv")
+    return {
+        "validation_cases": fmt_count(reference["case"].nunique()),
+        "validation_settings": fmt_count(reference["setting"].nunique()),
+    }
 
 
 def completeness_facts(frame: pd.DataFrame) -> dict[str, str]:

@@ -64,6 +64,19 @@ def fmt_result(result: PooledProportion, digits: int = 1) -> str:
     return fmt_estimate_ci(result, digits)
 
 
+def fmt_row(row) -> str:
+    """A row of :func:`analysis.review.synthesis.results_table` as a table cell.
+
+    ``'12.3% (5.0–25.1%)'``; pooled counts ``'0/13 (0.0–24.7%)'``; ``'not estimable'``.
+    """
+    if row["status"] == "not estimable":
+        return "not estimable"
+    ci = fmt_interval(row["ci_low"], row["ci_high"])
+    if row["status"] == "pooled counts":
+        return f"{fmt_count(row['events'])}/{fmt_count(row['n'])} ({ci})"
+    return f"{fmt_pct(row['estimate'])} ({ci})"
+
+
 def fmt_i2(result: PooledProportion) -> str:
     """Format the (tau²-based) I² in percent with no decimals; a dash where not estimable."""
     if result.k < 2 or math.isnan(result.i2):

@@ -20,6 +20,7 @@ from .formatting import (
     fmt_p,
     fmt_pct,
     fmt_q,
+    fmt_row,
     outcome_label,
     regimen_label,
 )
@@ -133,9 +134,7 @@ def studies_table(ds: Dataset) -> pd.DataFrame:
 
 def sensitivity_table(comparison: pd.DataFrame) -> pd.DataFrame:
     """Wide table: one row per outcome x regimen, one column per method (% and 95% CI)."""
-    cell = comparison.apply(
-        lambda r: f"{fmt_pct(r['estimate'])} ({fmt_interval(r['ci_low'], r['ci_high'])})", axis=1
-    )
+    cell = comparison.apply(fmt_row, axis=1)
     wide = comparison.assign(cell=cell).pivot_table(
         index=["outcome", "regimen"],
         columns="method_label",
@@ -145,6 +144,10 @@ def sensitivity_table(comparison: pd.DataFrame) -> pd.DataFrame:
     )
     order = list(dict.fromkeys(comparison["method_label"]))
     wide = wide[[c for c in order if c in wide.columns]].fillna(MISSING).reset_index()
+    rank = {o: i for i, o in enumerate(OUTCOMES)}
+    wide = wide.assign(_o=wide["outcome"].map(rank), _any=wide["regimen"].eq("any"))
+    wide = wide.sort_values(["_o", "_any", "regimen"], kind="stable").drop(columns=["_o", "_any"])
+    wide = wide.reset_index(drop=True)
     first = comparison[comparison["method"] == comparison["method"].iloc[0]]
     k = first.set_index(["outcome", "regimen"])["k"]
     wide.insert(

@@ -262,7 +262,7 @@ def synthesis_table(syntheses, data_version: str, *, suffix: str = "") -> pd.Dat
                 }
             )
     table = pd.DataFrame.from_records(records, columns=RESULTS_COLUMNS)
-    return table.astype({"fallback": "boolean"})
+    return table.astype({"fallback": "boolean", "q_df": "Int64"})
 
 
 #: ``status`` of a result: what its numbers are.
@@ -329,6 +329,28 @@ def result_record(pool: PooledProportion) -> dict:
         record["q_df"] = None
     record["studies"] = ";".join(pool.studies["label"].astype(str))
     return record
+
+
+def pool_inputs(syntheses) -> pd.DataFrame:
+    """Every study count that enters each pool of the given syntheses (to re-run any pool).
+
+    Returns
+    -------
+    DataFrame
+        ``outcome, regimen, study_id, events, total``: one row per study of each regimen
+        pool, and per study of the any-combination pool (regimen ``any``, one row per study
+        as :func:`any_combination_rows` builds it).
+    """
+    frames = []
+    for syn in syntheses:
+        rows = syn.regimen_rows[["regimen", "study_id", "events", "total"]]
+        frames.append(rows.assign(outcome=syn.outcome))
+        overall = any_combination_rows(syn.rows)[["study_id", "events", "total"]]
+        frames.append(overall.assign(outcome=syn.outcome, regimen="any"))
+    table = pd.concat(frames, ignore_index=True)[
+        ["outcome", "regimen", "study_id", "events", "total"]
+    ]
+    return table.astype({"events": int, "total": int}).reset_index(drop=True)
 
 
 def regimen_trials(ds: Dataset) -> pd.DataFrame:

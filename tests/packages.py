@@ -44,6 +44,7 @@ def write_package(root, studies, arms, outcomes, published=(), *, living=()):
                 "population": "adult",
                 "disease": "IBD",
                 "review_version": "living" if s[0] in living else "2026",
+                "search_date": "2026-11-24" if s[0] in living else "2024-01-31",
                 "inclusion_status": "candidate",
                 "overlaps_with": s[2],
             }

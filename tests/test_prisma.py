@@ -74,8 +74,25 @@ def test_repository_counts_match_their_sources():
     assert c2022["identified"] == 3688 and c2022["included_studies"] == 13
     c2026 = prisma.prisma_counts(table, "2026", ds.studies)
     assert c2026["included_studies"] == 27 and c2026["previous_studies"] == 13
-    living = prisma.prisma_counts(table, "living", ds.studies)
     studies = ds.studies
-    assert living["new_reports"] == (studies["review_version"] == "living").sum()
-    assert living["identified"] is None and living["screened"] is None  # not recorded
-    assert living["included_studies"] == studies["overlaps_with"].eq("").sum()
+    first = prisma.prisma_counts(table, "living", ds.studies)
+    assert first["new_reports"] == (studies["search_date"] == "2026-11-24").sum()
+    assert first["identified"] is None and first["screened"] is None  # not recorded
+    second = prisma.prisma_counts(table, "living-2", ds.studies)
+    log = pd.read_csv(ds.data_dir / "search_log.csv")
+    assert second["identified"] == log["records_found"].sum()
+    assert second["full_text_assessed"] == log["included_candidates"].sum()
+    assert second["identified"] - second["duplicates_removed"] == second["screened"]
+    assert second["screened"] - second["excluded_screening"] == second["full_text_assessed"]
+    assert second["new_reports"] == (studies["search_date"] == "2026-12-02").sum()
+    # the flow adds up: previous + new - those the new reports supersede = included
+    superseded_now = (
+        studies["overlaps_with"]
+        .isin(studies.loc[studies["search_date"] == "2026-12-02", "study_id"])
+        .sum()
+    )
+    assert (
+        second["previous_studies"] + second["new_studies"] - superseded_now
+        == second["included_studies"]
+        == studies["overlaps_with"].eq("").sum()
+    )

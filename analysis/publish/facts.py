@@ -11,10 +11,18 @@ from .. import paths
 from ..datapackage import Dataset
 from ..review.certainty import LEVELS, rule_thresholds
 from ..review.completeness import completeness_summary
+from ..review.reproduction import CIRCULAR, DIFFERS, MATCH, NO_DATA
 from ..review.robustness import INFLUENCE_THRESHOLD
 from ..review.settings import METHODS
 from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis, regimen_trials
-from .formatting import fmt_count, fmt_courses, fmt_pct, fmt_result, outcome_label
+from .formatting import (
+    fmt_count,
+    fmt_courses,
+    fmt_pct,
+    fmt_reported,
+    fmt_result,
+    outcome_label,
+)
 
 #: Wording used when nothing can be said.
 NONE = "none"
@@ -309,24 +317,56 @@ def grade_facts(frame: pd.DataFrame) -> dict[str, str]:
 
 
 def reproduction_facts(frame: pd.DataFrame) -> dict[str, str]:
-    """Counts of published figures by reason, for the chapter prose.
+    """Counts of published figures by verdict, for the chapter prose.
 
-    Keys: ``repro_n``, ``repro_n_match``, ``repro_n_missing`` (missing studies),
-    ``repro_n_more``, ``repro_n_method``, ``repro_n_nodata`` and ``repro_matched`` (the
-    matched figures listed).
+    Keys: ``repro_n``, ``repro_n_match`` (recovered independently and matches),
+    ``repro_n_circular`` (matches only because taken from the review), ``repro_n_differs``,
+    ``repro_n_nodata``, ``repro_matched`` and ``repro_circular`` (the figures listed).
     """
-    counts = frame["reason"].value_counts()
-    matched = frame[frame["reason"] == "match"]
-    listed = ", ".join(
-        f"{r.regimen} {outcome_label(r.outcome).lower()} {r.published_pct:.1f}% of {r.ours_n}"
-        for r in matched.itertuples()
-    )
+    counts = frame["verdict"].value_counts()
+
+    def listed(verdict: str) -> str:
+        rows = frame[frame["verdict"] == verdict]
+        return (
+            _and(
+                [
+                    f"{r.regimen} {outcome_label(r.outcome).lower()} {r.published_pct:.1f}% "
+                    f"({r.ours_events}/{r.ours_n})"
+                    for r in rows.itertuples()
+                ]
+            )
+            if len(rows)
+            else NONE
+        )
+
     return {
         "repro_n": str(len(frame)),
-        "repro_n_match": str(counts.get("match", 0)),
-        "repro_n_missing": str(counts.get("missing studies", 0)),
-        "repro_n_more": str(counts.get("more data", 0)),
-        "repro_n_method": str(counts.get("method or data", 0)),
-        "repro_n_nodata": str(counts.get("no data", 0)),
-        "repro_matched": listed or "none",
+        "repro_n_match": str(counts.get(MATCH, 0)),
+        "repro_n_circular": str(counts.get(CIRCULAR, 0)),
+        "repro_n_differs": str(counts.get(DIFFERS, 0)),
+        "repro_n_nodata": str(counts.get(NO_DATA, 0)),
+        "repro_matched": listed(MATCH),
+        "repro_circular": listed(CIRCULAR),
+    }
+
+
+def selection_facts(counts: dict) -> dict[str, str]:
+    """``prisma_<version>_<stage>`` for the flow counts of each version.
+
+    ``"not reported"`` where no source states one; ``counts`` maps a version to its
+    :func:`analysis.review.selection.prisma_counts`.
+    """
+    stages = (
+        "identified",
+        "screened",
+        "full_text_assessed",
+        "previous_studies",
+        "new_studies",
+        "new_reports",
+        "included_studies",
+    )
+    return {
+        f"prisma_{version.replace('-', '_')}_{stage}": fmt_reported(c.get(stage))
+        for version, c in counts.items()
+        for stage in stages
     }

@@ -13,8 +13,7 @@ from matplotlib.patches import FancyBboxPatch, Polygon
 
 from ..review.selection import STAGES
 from ..review.synthesis import OUTCOMES, RegimenSynthesis
-from .formatting import NOT_REPORTED, fmt_interval, fmt_pct
-from .tables import format_count
+from .formatting import NOT_REPORTED, fmt_interval, fmt_pct, fmt_reported
 
 #: Local style of every figure (applied in a context, never globally).
 STYLE = {
@@ -306,16 +305,16 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None):
     box(
         main,
         y["identification"],
-        f"{STAGES['identified']}\n(n = {format_count(counts.get('identified'))})",
+        f"{STAGES['identified']}\n(n = {fmt_reported(counts.get('identified'))})",
     )
-    n = {stage: format_count(counts.get(stage)) for stage in STAGES}
+    n = {stage: fmt_reported(counts.get(stage)) for stage in STAGES}
     box(
         side,
         y["identification"],
         f"{STAGES['duplicates_removed']}\n(n = {n['duplicates_removed']})",
         True,
     )
-    box(main, y["screening"], f"{STAGES['screened']}\n(n = {format_count(counts.get('screened'))})")
+    box(main, y["screening"], f"{STAGES['screened']}\n(n = {fmt_reported(counts.get('screened'))})")
     box(
         side,
         y["screening"],
@@ -325,10 +324,10 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None):
     box(
         main,
         y["eligibility"],
-        f"{STAGES['full_text_assessed']}\n(n = {format_count(counts.get('full_text_assessed'))})",
+        f"{STAGES['full_text_assessed']}\n(n = {fmt_reported(counts.get('full_text_assessed'))})",
     )
     reasons = counts.get("reasons") or []
-    reason_text = "\n".join(f"{r}: {format_count(n)}" for r, n in reasons) or f"({NOT_REPORTED})"
+    reason_text = "\n".join(f"{r}: {fmt_reported(n)}" for r, n in reasons) or f"({NOT_REPORTED})"
     box(side, y["eligibility"], f"{STAGES['excluded_full_text']}\n{reason_text}", True)
     for row in ("identification", "screening", "eligibility"):
         arrow(main[0] + main[1] / 2, y[row], side[0] - side[1] / 2, y[row])
@@ -338,20 +337,20 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None):
         box(
             main,
             y["included"],
-            f"{STAGES['new_studies']} (n = {format_count(counts.get('new_studies'))})\n"
-            f"{STAGES['new_reports']} (n = {format_count(counts.get('new_reports'))})",
+            f"{STAGES['new_studies']} (n = {fmt_reported(counts.get('new_studies'))})\n"
+            f"{STAGES['new_reports']} (n = {fmt_reported(counts.get('new_reports'))})",
             h=0.14,
         )
         box(
             prev,
             y["identification"],
-            f"{STAGES['previous_studies']}\n(n = {format_count(counts.get('previous_studies'))})",
+            f"{STAGES['previous_studies']}\n(n = {fmt_reported(counts.get('previous_studies'))})",
         )
         total = (0.36, 0.42)
         box(
             total,
             0.03,
-            f"{STAGES['included_studies']} (n = {format_count(counts.get('included_studies'))})",
+            f"{STAGES['included_studies']} (n = {fmt_reported(counts.get('included_studies'))})",
             h=0.06,
         )
         arrow(main[0], y["eligibility"] - height / 2, main[0], y["included"] + 0.07)
@@ -361,7 +360,7 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None):
         box(
             main,
             y["included"],
-            f"Studies included in review\n(n = {format_count(counts.get('included_studies'))})",
+            f"Studies included in review\n(n = {fmt_reported(counts.get('included_studies'))})",
         )
         arrow(main[0], y["eligibility"] - height / 2, main[0], y["included"] + height / 2)
     if title:

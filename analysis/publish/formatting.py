@@ -103,6 +103,11 @@ def fmt_courses(n: int) -> str:
     return f"{fmt_count(n)} course{'' if int(n) == 1 else 's'}"
 
 
+def fmt_reported(value) -> str:
+    """A count with thousands separators, or "not reported" for ``None`` (PRISMA counts)."""
+    return NOT_REPORTED if value is None else f"{value:,}"
+
+
 def fmt_p(p: float) -> str:
     """Format a p-value with three decimals, ``'<0.001'`` below that, ``'NA'`` for NaN."""
     if p is None or math.isnan(p):

@@ -20,6 +20,7 @@ from .formatting import (
     fmt_p,
     fmt_pct,
     fmt_q,
+    fmt_reported,
     fmt_row,
     outcome_label,
     regimen_label,
@@ -271,7 +272,10 @@ def reproduction_table(frame: pd.DataFrame) -> pd.DataFrame:
         ours = (
             MISSING
             if r.ours_k == 0
-            else (f"{r.ours_pct:.1f}% ({r.ours_events}/{r.ours_n}; k={r.ours_k})")
+            else (
+                f"{r.ours_pct:.1f}% ({r.ours_events}/{r.ours_n}; k={r.ours_k})"
+                + (" \u2021" if r.from_review else "")
+            )
         )
         primary = (
             MISSING
@@ -281,18 +285,13 @@ def reproduction_table(frame: pd.DataFrame) -> pd.DataFrame:
                 f"({fmt_interval(r.primary_ci_low_pct / 100, r.primary_ci_high_pct / 100)})"
             )
         )
-        detail = r.reason
-        if r.reason in ("missing studies", "more data"):
-            detail += f": our {r.ours_n} vs the paper's {int(r.published_trials)} TTs"
-        elif r.reason == "no data" and trials != MISSING:
-            detail += f": none of the paper's {trials.strip('()')} TTs in our sources"
         rows.append(
             {
                 "Review": r.review_label,
                 "Outcome": outcome_label(r.outcome),
                 "Regimen": r.regimen,
                 "Published %": published,
-                "Paper TTs": trials,
+                "Paper courses": trials,
                 "Ours, as published": ours,
                 "Difference": MISSING
                 if pd.isna(r.difference_pp)
@@ -300,15 +299,11 @@ def reproduction_table(frame: pd.DataFrame) -> pd.DataFrame:
                     "0.0 pp" if abs(r.difference_pp) < ROUNDING else f"{r.difference_pp:+.1f} pp"
                 ),
                 "Ours, primary (95% CI)": primary,
-                "Reason": detail,
+                "Verdict": r.verdict,
+                "Why": r.detail,
             }
         )
     return pd.DataFrame(rows)
-
-
-def format_count(value) -> str:
-    """A PRISMA count with thousands separators, or "not reported" for ``None``."""
-    return NOT_REPORTED if value is None else f"{value:,}"
 
 
 def prisma_table(table: pd.DataFrame, studies: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -326,9 +321,31 @@ def prisma_table(table: pd.DataFrame, studies: pd.DataFrame | None = None) -> pd
                 {
                     "Review": version,
                     "Stage": STAGES[row.stage] + (f": {row.reason}" if row.reason else ""),
-                    "Count": format_count(value),
+                    "Count": fmt_reported(value),
                     "Source": (f"{row.source} ({row.locator})" if row.source else NOT_REPORTED),
                     "Notes": row.notes,
                 }
             )
     return pd.DataFrame(rows)
+
+
+def search_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`analysis.review.selection.search_summary` as text, with a total row."""
+    total = summary[
+        ["queries", "records_found", "screened", "included_candidates", "excluded"]
+    ].sum()
+    rows = pd.concat(
+        [summary, pd.DataFrame([{"source": "Total", "date_searched": "", **total}])],
+        ignore_index=True,
+    )
+    return pd.DataFrame(
+        {
+            "Source": rows["source"],
+            "Searched": rows["date_searched"],
+            "Queries": rows["queries"],
+            "Records": rows["records_found"],
+            "Screened": rows["screened"],
+            "Assessed": rows["included_candidates"],
+            "Excluded": rows["excluded"],
+        }
+    )

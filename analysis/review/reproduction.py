@@ -6,14 +6,18 @@ review against our studies with ``review_version == "2022"``, the 2026 review ag
 of 2022 and 2026 (the data of release 1.0.0, :func:`analysis.datapackage.views.as_of`). Each row
 gives our rate under the method the paper most likely used (``as_published``: Freeman-Tukey
 double arcsine with DerSimonian-Laird) and under our primary method, the difference, and
-its reason:
+one of four verdicts (:data:`VERDICTS`):
 
-* ``match``: same TTs, and our as-published rate rounds to the published figure;
-* ``missing studies``: we hold fewer TTs than the paper for that regimen (our n vs theirs);
-* ``more data``: we hold more TTs than the paper states;
-* ``method or data``: same TTs but a different figure (a definition, time point or method
-  differs);
-* ``no data``: none of our sources reports that regimen x outcome.
+* **recovered independently and matches**: our as-published rate, from counts none of which
+  was taken from the 2026 review, rounds to the published figure with the same courses;
+* **matches only because taken from the review**: it matches, but at least one count in
+  the pool was worked back from the review itself (``kind = target_review``): a
+  percentage turned into a count and back reproduces nothing;
+* **differs**: we have data but a different figure, with the ``detail`` why (fewer
+  courses than the paper: studies we lack; more courses; same courses but another method,
+  definition or time point);
+* **no data**: none of the rows we analyse reports that regimen x outcome (``detail`` says
+  whether rows exist that we do not analyse, e.g. a time point outside dual therapy).
 """
 
 from __future__ import annotations
@@ -33,6 +37,16 @@ REVIEWS = {
 }
 #: Published figures are rounded to one decimal of a percent.
 ROUNDING = 0.05
+#: The verdicts, in display order.
+MATCH, CIRCULAR, DIFFERS, NO_DATA = (
+    "recovered independently and matches",
+    "matches only because taken from the review",
+    "differs",
+    "no data",
+)
+VERDICTS = (MATCH, CIRCULAR, DIFFERS, NO_DATA)
+#: ``kind`` of a count taken from the review being reproduced.
+TARGET_REVIEW = "target_review"
 
 
 def reproduction_frame(ds: Dataset) -> pd.DataFrame:
@@ -41,11 +55,13 @@ def reproduction_frame(ds: Dataset) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``review, outcome, regimen, published_pct, published_ci_low_pct,
-        published_ci_high_pct, published_trials`` (the figure's TTs, else the regimen's
-        stated total), ``ours_pct`` (as published), ``ours_k``, ``ours_n``, ``ours_events``,
-        ``primary_pct``, ``primary_ci_low_pct``, ``primary_ci_high_pct``,
-        ``difference_pp`` (ours as published minus published), ``reason``, ``evidence``.
+        ``review, review_label, outcome, regimen, published_pct, published_ci_low_pct,
+        published_ci_high_pct, published_trials`` (the figure's courses, else the regimen's
+        stated total), ``figure_trials_stated``, ``ours_pct`` (as published), ``ours_k``,
+        ``ours_n``, ``ours_events``, ``from_review`` (counts of the pool taken from the
+        review), ``primary_pct``, ``primary_ci_low_pct``, ``primary_ci_high_pct``,
+        ``difference_pp`` (ours as published minus published), ``verdict``, ``detail``,
+        ``evidence``.
     """
     pub = ds.published[(ds.published["regimen"] != "any") & (ds.published["outcome"] != "trials")]
     records = []
@@ -64,7 +80,10 @@ def reproduction_frame(ds: Dataset) -> pd.DataFrame:
                     synthesise(view, row.outcome, "as_published"),
                     synthesise(view, row.outcome, PRIMARY),
                 )
-            as_pub, primary = (syn.pools.get(row.regimen) for syn in cache[row.outcome])
+            as_pub_syn, primary_syn = cache[row.outcome]
+            as_pub = as_pub_syn.pools.get(row.regimen)
+            primary = primary_syn.pools.get(row.regimen)
+            used = as_pub_syn.regimen_rows[as_pub_syn.regimen_rows["regimen"] == row.regimen]
             trials = row.trials
             if pd.isna(trials) and row.regimen in stated.index:
                 trials = stated.loc[row.regimen, "trials"]
@@ -78,6 +97,7 @@ def reproduction_frame(ds: Dataset) -> pd.DataFrame:
                 "published_ci_high_pct": row.ci_high_pct,
                 "published_trials": trials,
                 "figure_trials_stated": not pd.isna(row.trials),
+                "from_review": int(used["kind"].eq(TARGET_REVIEW).sum()),
                 "evidence": " + ".join(versions) + " studies",
             }
             if as_pub is None:
@@ -102,22 +122,48 @@ def reproduction_frame(ds: Dataset) -> pd.DataFrame:
                     primary_ci_low_pct=100 * primary.ci_low,
                     primary_ci_high_pct=100 * primary.ci_high,
                 )
-            record["reason"] = _reason(record)
+            unused = _unanalysed_rows(view, row.outcome, row.regimen)
+            record["verdict"], record["detail"] = _verdict(record, unused)
             records.append(record)
     return pd.DataFrame.from_records(records)
 
 
-def _reason(r: dict) -> str:
+def _unanalysed_rows(ds: Dataset, outcome: str, regimen: str) -> int:
+    """Rows of a regimen x outcome that exist in the data but are not analysed."""
+    arms = ds.arms.loc[ds.arms["regimen"] == regimen, "arm_id"]
+    rows = ds.outcomes[
+        (ds.outcomes["outcome"] == outcome)
+        & ~ds.outcomes["analysed"]
+        & ds.outcomes["arm_id"].isin(arms)
+    ]
+    return len(rows)
+
+
+def _verdict(r: dict, unused: int) -> tuple[str, str]:
+    """The verdict of one published figure and why, in words."""
     if r["ours_k"] == 0:
-        return "no data"
-    n, target = r["ours_n"], r["published_trials"]
-    if pd.isna(target):
-        if abs(r["difference_pp"]) < ROUNDING:
-            return "match"
-        return "method or data"
-    target = int(target)
-    if n < target:
-        return "missing studies"
-    if n > target:
-        return "more data"
-    return "match" if abs(r["difference_pp"]) < ROUNDING else "method or data"
+        if unused > 0:
+            return NO_DATA, (
+                "we hold rows for it but analyse none (their time point or "
+                "definition does not fit; see their notes)"
+            )
+        target = r["published_trials"]
+        where = "" if pd.isna(target) else f" of the paper's {int(target)} courses"
+        return NO_DATA, f"none{where} in the sources we could read"
+    same = abs(r["difference_pp"]) < ROUNDING
+    target = r["published_trials"]
+    n = r["ours_n"]
+    if same and (pd.isna(target) or n == int(target)):
+        if r["from_review"]:
+            which = (
+                "our only count"
+                if r["ours_k"] == 1
+                else f"{r['from_review']} of our {r['ours_k']} counts"
+            )
+            return CIRCULAR, f"{which} was worked back from the review's own figure"
+        return MATCH, f"{r['ours_events']}/{n} courses"
+    if not pd.isna(target) and n < int(target):
+        return DIFFERS, f"studies we lack: our {n} vs the paper's {int(target)} courses"
+    if not pd.isna(target) and n > int(target):
+        return DIFFERS, f"more data: our {n} vs the paper's {int(target)} courses"
+    return DIFFERS, "same courses, another figure: method, definition or time point differs"

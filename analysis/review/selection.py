@@ -31,6 +31,13 @@ STAGES = {
     "new_reports": "Reports of new included studies",
     "included_studies": "Total studies included in review",
 }
+#: The review versions with a flow diagram, in order, and their titles.
+VERSIONS = {
+    "2022": "2022 review (Alayo et al.)",
+    "2026": "2026 review (Anderson et al.)",
+    "living": "First living update (search of 24 Nov 2026)",
+    "living-2": "Second living update (search of 2 Dec 2026)",
+}
 #: Source value of counts computed from the studies table.
 DERIVED_SOURCE = "data/studies.csv"
 
@@ -89,3 +96,30 @@ def prisma_counts(
     counts["reasons"] = reasons
     counts["updated"] = bool((rows["stage"] == "previous_studies").any())
     return counts
+
+
+def read_search_log(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """``search_log.csv``: one row per query of a living search (validated with the package)."""
+    return pd.read_csv(Path(data_dir or paths.DATA) / "search_log.csv", dtype={"query": str})
+
+
+def search_summary(log: pd.DataFrame) -> pd.DataFrame:
+    """Queries, records, candidates and exclusions per source and date (numbers).
+
+    Returns
+    -------
+    DataFrame
+        ``source, date_searched, queries, records_found, screened, included_candidates,
+        excluded``.
+    """
+    return (
+        log.groupby(["source", "date_searched"], sort=False)
+        .agg(
+            queries=("query", "size"),
+            records_found=("records_found", "sum"),
+            screened=("screened", "sum"),
+            included_candidates=("included_candidates", "sum"),
+            excluded=("excluded", "sum"),
+        )
+        .reset_index()
+    )

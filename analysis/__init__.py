@@ -57,6 +57,7 @@ _EXPORTS = {
     "method_comparison": "review.sensitivity",
     "sensitivity_summary": "review.sensitivity",
     "completeness_frame": "review.completeness",
+    "outcome_completeness": "review.completeness",
     "certainty_frame": "review.certainty",
     "reproduction_frame": "review.reproduction",
     # publish
@@ -69,6 +70,7 @@ _EXPORTS = {
     "summary_table": "publish.tables",
     "completeness_table": "publish.tables",
     "studies_table": "publish.tables",
+    "outcome_completeness_table": "publish.tables",
     "sensitivity_table": "publish.tables",
     "grade_table": "publish.tables",
     "reproduction_table": "publish.tables",
@@ -76,6 +78,7 @@ _EXPORTS = {
     "fmt_interval": "publish.formatting",
     "fmt_pct": "publish.formatting",
     "completeness_facts": "publish.facts",
+    "outcome_completeness_facts": "publish.facts",
     "dataset_facts": "publish.facts",
     "describe_method": "publish.facts",
     "method_facts": "publish.facts",

@@ -6,6 +6,7 @@ D (VDZ+aTNF, superseded by B: never pooled) and E (a VDZ+UST arm plus a whole-st
 """
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 from packages import write_package
 from scipy import stats
@@ -173,3 +174,16 @@ def test_subgroup_test_and_small_study_tests_need_enough_data(ds):
     assert list(tests.index) == ["sae"]  # the only outcome with 2 regimens
     assert tests.at["sae", "df"] == 1
     assert small_study_table(ds).empty  # no pool has ten studies
+
+
+def test_outcome_completeness_splits_what_is_missing(ds):
+    frame = an.outcome_completeness(ds).set_index(["regimen", "outcome"])
+    row = frame.loc[("VDZ+UST", "sae")]
+    # like for like: C2022's 6 courses against the paper's 12; E2024 (living) only in "now"
+    assert (row["n_review"], row["paper_n"], row["missing"], row["n_now"]) == (6, 12, 6, 10)
+    # all 6 of our 2022+2026 VDZ+UST courses have SAE data: the 6 missing are not held
+    assert (row["not_per_regimen"], row["not_held"]) == (0, 6)
+    # the paper states no SAE figure for VDZ+aTNF: nothing is called missing there
+    assert pd.isna(frame.loc[("VDZ+aTNF", "sae"), "missing"])
+    facts = an.outcome_completeness_facts(an.outcome_completeness(ds))
+    assert (facts["oc_ours"], facts["oc_paper"], facts["oc_not_held"]) == ("6", "12", "6")

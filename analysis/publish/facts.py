@@ -227,6 +227,26 @@ def completeness_facts(frame: pd.DataFrame) -> dict[str, str]:
     }
 
 
+def outcome_completeness_facts(frame: pd.DataFrame) -> dict[str, str]:
+    """Courses with outcome data against the paper's per-outcome figures, as text.
+
+    Keys: ``oc_figures`` (regimen x outcome figures with a stated course count),
+    ``oc_paper`` (their courses), ``oc_ours`` (ours, capped at the paper's per figure),
+    ``oc_pct``, ``oc_not_per_regimen`` and ``oc_not_held`` (the missing courses split).
+    """
+    stated = frame[frame["paper_n"].notna()]
+    paper = stated["paper_n"].astype(int)
+    ours = stated["n_review"].clip(upper=paper)
+    return {
+        "oc_figures": fmt_count(len(stated)),
+        "oc_paper": fmt_count(paper.sum()),
+        "oc_ours": fmt_count(ours.sum()),
+        "oc_pct": fmt_pct(ours.sum() / paper.sum()) if paper.sum() else NONE,
+        "oc_not_per_regimen": fmt_count(stated["not_per_regimen"].sum()),
+        "oc_not_held": fmt_count(stated["not_held"].sum()),
+    }
+
+
 def published_bounds_facts(ds: Dataset, review: str = "anderson2026") -> dict[str, str]:
     """The published pooled rates that sit exactly at 0% or 100%, as a phrase.
 

@@ -111,6 +111,30 @@ def completeness_table(frame: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def outcome_completeness_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`analysis.review.completeness.outcome_completeness` as text (dash: not stated)."""
+
+    def cell(value):
+        return MISSING if pd.isna(value) else fmt_count(value)
+
+    return pd.DataFrame(
+        {
+            "Combination": frame["regimen"],
+            "Outcome": frame["outcome"].map(OUTCOMES),
+            "Courses with data, 2022+2026 studies": [
+                f"{n} ({k} stud{'y' if k == 1 else 'ies'})" if k else "0"
+                for n, k in zip(frame["n_review"], frame["k_review"], strict=True)
+            ],
+            "Courses behind the 2026 paper's figure": frame["paper_n"].map(cell),
+            "Missing: in our studies, not reported per combination": frame["not_per_regimen"].map(
+                cell
+            ),
+            "Missing: in studies we do not hold": frame["not_held"].map(cell),
+            "Courses with data now": frame["n_now"],
+        }
+    )
+
+
 def studies_table(ds: Dataset) -> pd.DataFrame:
     """The included studies: id, citation, design, report type, population, disease, review."""
     arms = ds.arms.groupby("study_id")["regimen"].apply(

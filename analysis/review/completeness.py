@@ -103,3 +103,66 @@ def completeness_summary(frame: pd.DataFrame) -> dict:
         "n_cells_missing": int((counts == 0).to_numpy().sum()),
         "n_cells": int(counts.size),
     }
+
+
+def _per_regimen(ds: Dataset, outcome: str) -> pd.DataFrame:
+    """Studies (``k``) and courses (``n``) with the outcome, per single regimen."""
+    rows = outcome_rows(ds, outcome)
+    rows = rows[rows["regimen"] != MIXED]
+    return rows.groupby("regimen").agg(k=("study_id", "nunique"), n=("total", "sum"))
+
+
+def outcome_completeness(ds: Dataset, review: str = "anderson2026") -> pd.DataFrame:
+    """Per regimen and outcome: the courses with data in our pools against the paper's figure.
+
+    Like for like, the 2022 and 2026 studies (``review_version`` 2022 or 2026) are set
+    against the courses behind each per-regimen figure the paper states; where courses are
+    missing, they are split into those of our own studies that report the outcome only for
+    the whole study (or not at all) and those of studies we do not hold.
+
+    Returns
+    -------
+    DataFrame
+        One row per regimen x outcome with data or a published figure: ``regimen, outcome,
+        k_review, n_review`` (studies and courses with the outcome, 2022+2026 studies),
+        ``k_now, n_now`` (all studies), ``paper_n`` (courses behind the paper's figure;
+        ``<NA>`` where it states none), ``missing`` (paper minus ours), ``not_per_regimen``
+        (courses of our 2022+2026 studies on the regimen without the outcome per
+        regimen, capped at ``missing``) and ``not_held`` (the rest of ``missing``).
+    """
+    view = as_of(ds, REVIEW_VERSIONS)
+    courses = regimen_trials(view).set_index("regimen")["trials"]
+    pub = ds.published[
+        (ds.published["review"] == review)
+        & (ds.published["regimen"] != "any")
+        & ds.published["outcome"].isin(list(OUTCOMES))
+    ]
+    records = []
+    for outcome in OUTCOMES:
+        then, now = _per_regimen(view, outcome), _per_regimen(ds, outcome)
+        paper = pub[pub["outcome"] == outcome].set_index("regimen")["trials"]
+        for regimen in sorted(set(then.index) | set(now.index) | set(paper.index)):
+            n_review = int(then.at[regimen, "n"]) if regimen in then.index else 0
+            target = paper.get(regimen, pd.NA)
+            missing = pd.NA if pd.isna(target) else max(int(target) - n_review, 0)
+            not_per = pd.NA
+            if not pd.isna(missing):
+                not_per = min(max(int(courses.get(regimen, 0)) - n_review, 0), missing)
+            records.append(
+                {
+                    "regimen": regimen,
+                    "outcome": outcome,
+                    "k_review": int(then.at[regimen, "k"]) if regimen in then.index else 0,
+                    "n_review": n_review,
+                    "k_now": int(now.at[regimen, "k"]) if regimen in now.index else 0,
+                    "n_now": int(now.at[regimen, "n"]) if regimen in now.index else 0,
+                    "paper_n": target,
+                    "missing": missing,
+                    "not_per_regimen": not_per,
+                    "not_held": pd.NA if pd.isna(missing) else missing - not_per,
+                }
+            )
+    frame = pd.DataFrame(records)
+    for column in ("paper_n", "missing", "not_per_regimen", "not_held"):
+        frame[column] = frame[column].astype("Int64")
+    return frame

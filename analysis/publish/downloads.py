@@ -85,6 +85,11 @@ RESULTS_FIELDS = {
     ),
     "fallback": ("boolean", "True where the GLMM could not be fitted and the fallback was used"),
     "studies": ("string", "Study ids in the pool, ;-separated"),
+    "marks": (
+        "string",
+        "Studies of the pool with a mark: ‡ count taken from the 2026 review "
+        "(not independently sourced), § co-intervention (more than dual therapy)",
+    ),
     "message": ("string", "What a reader must know about the row"),
     "data_version": ("string", "First 12 hex digits of the data package's SHA-256"),
     "certainty": (

@@ -50,7 +50,17 @@ def outcome_rows(ds: Dataset, outcome: str, *, exclude_publication_types=()) -> 
         raise ValueError(f"unknown outcome {outcome!r}; expected one of {sorted(OUTCOMES)}")
     rows = ds.outcomes[(ds.outcomes["outcome"] == outcome) & ds.outcomes["analysed"]]
     rows = rows.merge(
-        ds.arms[["arm_id", "study_id", "regimen", "regimens_included", "n_patients", "n_trials"]],
+        ds.arms[
+            [
+                "arm_id",
+                "study_id",
+                "regimen",
+                "regimens_included",
+                "n_patients",
+                "n_trials",
+                "cointervention",
+            ]
+        ],
         on="arm_id",
         how="left",
     )
@@ -66,6 +76,25 @@ def _pool(frame: pd.DataFrame, method: str) -> PooledProportion:
         frame["study_id"].tolist(),
         method=method_of(method),
     )
+
+
+#: Marks shown beside a study wherever its count is pooled, and what they mean.
+MARKS = {
+    "\u2021": "count taken from the 2026 review, not from the study's own report",
+    "\u00a7": "co-intervention: more than dual therapy (e.g. methotrexate in EXPLORER)",
+}
+
+
+def study_marks(rows: pd.DataFrame) -> dict[str, str]:
+    """Study id -> marks for the analysed rows of a pool (only studies with a mark)."""
+    marks: dict[str, str] = {}
+    for row in rows.itertuples(index=False):
+        mark = ("\u2021" if row.kind == "target_review" else "") + (
+            "\u00a7" if row.cointervention else ""
+        )
+        if mark:
+            marks[row.study_id] = "".join(sorted(set(marks.get(row.study_id, "") + mark)))
+    return marks
 
 
 def _failure(error: Exception) -> str:
@@ -140,6 +169,11 @@ class RegimenSynthesis:
     def regimen_rows(self) -> pd.DataFrame:
         """Rows of single-regimen arms (mixed arms excluded)."""
         return self.rows[self.rows["regimen"] != MIXED]
+
+    def marks(self, regimen: str | None = None) -> dict[str, str]:
+        """Study id -> its marks (:data:`MARKS`) in a regimen's pool (None: any combination)."""
+        rows = self.rows if regimen is None else self.rows[self.rows["regimen"] == regimen]
+        return study_marks(rows)
 
 
 def synthesise(
@@ -238,6 +272,7 @@ def synthesis_table(syntheses, data_version: str, *, suffix: str = "") -> pd.Dat
                     "regimen": regimen,
                     "method": f"{syn.method}{suffix}",
                     **result_record(pool),
+                    "marks": _marks_text(syn.marks(None if regimen == "any" else regimen)),
                     "data_version": data_version,
                 }
             )
@@ -292,6 +327,7 @@ RESULTS_COLUMNS = [
     "model",
     "fallback",
     "studies",
+    "marks",
     "message",
     "data_version",
 ]
@@ -314,6 +350,11 @@ RESULT_FIELDS = {
     "fallback": "fallback",
     "message": "message",
 }
+
+
+def _marks_text(marks: dict[str, str]) -> str:
+    """``'Sands2007 ‡; Colombel2024 §'`` (empty when no study of the pool is marked)."""
+    return "; ".join(f"{study} {mark}" for study, mark in sorted(marks.items()))
 
 
 def result_record(pool: PooledProportion) -> dict:

@@ -336,6 +336,24 @@ def _prisma_count_sourced(t: Tables) -> Iterator[Problem]:
             yield prisma.problem(row, "source", "a stated count needs a source (DOI or URL)")
 
 
+def _risk_of_bias_for_analysed(t: Tables) -> Iterator[Problem]:
+    studies, arms, outcomes = t["studies"], t["arms"], t["outcomes"]
+    study_of = {arm: study for _, (arm, study) in arms.rows("arm_id", "study_id")}
+    analysed = {
+        study_of.get(arm)
+        for _, (arm, flag) in outcomes.rows("arm_id", "analysed")
+        if flag == "true"
+    }
+    assessed = set(t["risk_of_bias"].first_rows("study_id"))
+    for row, (study,) in studies.rows("study_id"):
+        if study in analysed and study not in assessed:
+            yield studies.problem(
+                row,
+                "study_id",
+                f"study {study!r} has analysed outcomes but no risk-of-bias row (risk_of_bias.csv)",
+            )
+
+
 #: The cross-table rules, checked in this order after the schema checks.
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -407,6 +425,18 @@ RULES: tuple[Rule, ...] = (
         "PRISMA: a stated count has a source; a computed one is empty with a known filter",
         ("prisma.count", "prisma.source", "prisma.locator"),
         _prisma_count_sourced,
+    ),
+    Rule(
+        "a study with analysed outcomes has a risk-of-bias row",
+        (
+            "studies.study_id",
+            "arms.arm_id",
+            "arms.study_id",
+            "outcomes.arm_id",
+            "outcomes.analysed",
+            "risk_of_bias.study_id",
+        ),
+        _risk_of_bias_for_analysed,
     ),
     Rule("source is a DOI, a PMID or a URL", (), _source_format),
     Rule("no leading or trailing spaces in identifiers", (), _no_stray_spaces),

@@ -64,7 +64,7 @@ _EXPORTS = {
     "escape_text": "publish.exports",
     "neutralise_formulas": "publish.exports",
     "write_csv": "publish.exports",
-    "forest_plot": "publish.figures",
+    "forest_plot": "publish.forest",
     "sensitivity_plot": "publish.figures",
     "prisma_diagram": "publish.figures",
     "summary_table": "publish.tables",

@@ -106,8 +106,10 @@ def test_certainty_of_the_data_applies_the_vega_override():
     assert table.loc[table["Regimen"] == "aTNF+GUS", "Indirectness"].eq("serious*").all()
     facts = pf.grade_facts(frame)
     assert facts["grade_n"] == str(len(frame))
-    explorer = frame[(frame["regimen"] == "VDZ+aTNF")
-                     & frame["outcome"].isin(["clinical_remission", "endoscopic_remission"])]
+    explorer = frame[
+        (frame["regimen"] == "VDZ+aTNF")
+        & frame["outcome"].isin(["clinical_remission", "endoscopic_remission"])
+    ]
     assert explorer["indirectness_override"].all()
     assert explorer["indirectness_reason"].str.contains("EXPLORER").all()
     assert facts["grade_n_overrides"] == str(len(vega) + len(explorer))

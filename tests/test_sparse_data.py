@@ -91,6 +91,7 @@ STUDIES = [
     ("X2020", "journal_article", ""),
     ("Y2021", "journal_article", ""),
     ("Z2022", "journal_article", ""),
+    ("W2019", "journal_article", "Z2022"),
 ]
 ARMS = [
     ("X2020/VDZ+UST", "vedolizumab", "ustekinumab", "VDZ+UST", "", "5", "5"),
@@ -98,6 +99,7 @@ ARMS = [
     ("Y2021/VDZ+UST", "vedolizumab", "ustekinumab", "VDZ+UST", "", "3", "3"),
     ("Y2021/mixed", "", "", "mixed", "VDZ+UST;VDZ+aTNF", "8", "8"),
     ("Z2022/VDZ+aTNF", "vedolizumab", "infliximab", "VDZ+aTNF", "", "6", "6"),
+    ("W2019/VDZ+aTNF", "vedolizumab", "infliximab", "VDZ+aTNF", "", "5", "5"),
 ]
 OUTCOMES = [
     ("X2020/VDZ+UST", "sae", 0, 5, "week 24", "true"),
@@ -108,6 +110,10 @@ OUTCOMES = [
     ("X2020/VDZ+UST", "clinical_remission", 2, 5, "week 24", "true"),
     ("X2020/VDZ+aTNF", "clinical_remission", 1, 4, "week 24", "true"),
     ("Z2022/VDZ+aTNF", "clinical_remission", 4, 6, "week 24", "true"),
+    # W2019 is an earlier report of Z2022's cohort: it gives way where Z2022 reports the
+    # outcome (remission) and is the cohort's only data where Z2022 does not (AE)
+    ("W2019/VDZ+aTNF", "clinical_remission", 3, 5, "week 12", "true"),
+    ("W2019/VDZ+aTNF", "ae", 2, 5, "week 12", "true"),
 ]
 
 
@@ -157,3 +163,10 @@ def test_results_table_marks_counts_and_leaves_heterogeneity_empty(ds):
     assert (refused["k"], refused["n"], refused["events"]) == (2, 8, 0)
     two = table.loc["sae/VDZ+aTNF/primary"]
     assert two["status"] == "pooled" and pd.isna(two["pi_low"]) and two["q_df"] == 1
+
+
+def test_a_superseded_report_gives_way_only_where_the_later_one_reports(ds):
+    remission = outcome_rows(ds, "clinical_remission")
+    assert "W2019" not in set(remission["study_id"]) and "Z2022" in set(remission["study_id"])
+    ae = outcome_rows(ds, "ae")
+    assert ae["study_id"].tolist() == ["W2019"]

@@ -136,14 +136,25 @@ def test_facts_for_prose(ds):
     assert bounds["published_at_bounds"] == "VDZ+UST serious adverse events 0.0% (12 TTs)"
 
 
-def test_forest_plot_draws_one_diamond_per_regimen(ds):
-    ax = an.forest_plot(an.synthesise(ds, "sae"))
+def test_forest_plot_draws_a_diamond_per_pool_and_none_for_a_single_study(ds):
+    syn = an.synthesise(ds, "sae")
+    fig = an.forest_plot(syn)
     try:
-        assert len(ax.patches) == 2
+        ax = fig.axes[0]
+        # VDZ+aTNF (2 studies) and VDZ+UST (2 studies) pooled, plus any combination
+        assert {r: p.k for r, p in syn.pools.items()} == {"VDZ+UST": 2, "VDZ+aTNF": 2}
+        assert len(ax.patches) == 3
         labels = [t.get_text() for t in ax.texts]
-        assert "VDZ+aTNF" in labels and "  A2020" in labels
+        assert "VDZ+aTNF  \u25a0" in labels and "  A2020" in labels
+        assert "Pooled, k=2 (\u03c4\u00b2 not estimable)" in labels
+        assert any(label.startswith("Any combination, each study once") for label in labels)
+        single = an.forest_plot(syn, regimens=["VDZ+UST"], overall=False)
+        assert len(single.axes[0].patches) == 1
+        plt.close(single)
+        svg = an.publish.forest.figure_svg(fig)
+        assert svg.startswith("<?xml") and svg == an.publish.forest.figure_svg(fig)
     finally:
-        plt.close(ax.figure)
+        plt.close(fig)
 
 
 def test_formatting():

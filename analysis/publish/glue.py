@@ -6,8 +6,10 @@ from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import HTML, Markdown
+from IPython.display import HTML, SVG, Markdown
 from myst_nb import glue
+
+from .forest import figure_svg
 
 
 def html_table(df: pd.DataFrame) -> HTML:
@@ -37,9 +39,12 @@ def glue_facts(facts: Mapping[str, object]) -> None:
 
 
 def glue_figure(key: str, ax) -> None:
-    """Glue the figure of ``ax`` (an Axes or Figure) under ``key`` and close it."""
+    """Glue the figure of ``ax`` (an Axes or Figure) under ``key`` as SVG and close it.
+
+    SVG stays crisp at any zoom; the file has no date and fixed ids (same data, same bytes).
+    """
     fig = ax if isinstance(ax, plt.Figure) else ax.figure
-    glue(key, fig, display=False)
+    glue(key, SVG(figure_svg(fig)), display=False)
     plt.close(fig)
 
 

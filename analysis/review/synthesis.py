@@ -37,8 +37,11 @@ GREY_LITERATURE = ("conference_abstract", "preprint")
 def outcome_rows(ds: Dataset, outcome: str, *, exclude_publication_types=()) -> pd.DataFrame:
     """Analysed outcome rows of one outcome, joined with their arm and study.
 
-    Studies superseded by an overlapping cohort (``studies.overlaps_with`` set) are left
-    out, and so are studies whose ``publication_type`` is in ``exclude_publication_types``.
+    A study superseded by a later report of the same cohort (``studies.overlaps_with``) is
+    left out when that report has an analysed row for this outcome, and kept otherwise (the
+    superseded report is then the cohort's only data on the outcome: nothing is counted
+    twice). Studies whose ``publication_type`` is in ``exclude_publication_types`` are left
+    out.
 
     Returns
     -------
@@ -65,7 +68,9 @@ def outcome_rows(ds: Dataset, outcome: str, *, exclude_publication_types=()) -> 
         how="left",
     )
     rows = rows.merge(ds.studies, on="study_id", how="left", suffixes=("", "_study"))
-    keep = rows["overlaps_with"].eq("") & ~rows["publication_type"].isin(exclude_publication_types)
+    # a superseded report gives way only where the report that supersedes it has this outcome
+    superseded = rows["overlaps_with"].ne("") & rows["overlaps_with"].isin(rows["study_id"])
+    keep = ~superseded & ~rows["publication_type"].isin(exclude_publication_types)
     return rows[keep].sort_values(["regimen", "study_id"]).reset_index(drop=True)
 
 

@@ -137,6 +137,8 @@ def _run(cmd: list[str], env: dict) -> int:
     return subprocess.call(cmd, env=env)
 
 
+#: Folder of the pages generated from the data, in the executed copy of the book.
+GENERATED = "combinations"
 #: Run before every chapter in a reused kernel: a clean namespace, no open figure.
 RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
 #: Kernel of this worker process (started on its first chapter, one per build).
@@ -174,10 +176,27 @@ def _is_notebook(path: Path) -> bool:
     return path.read_text(encoding="utf-8").lstrip().startswith("---\njupytext:")
 
 
-def prepare_sources(root: Path, src: Path, chapters: list[Path], workers: int) -> None:
+def generate_pages(root: Path, work: Path, env: dict) -> list[Path]:
+    """Write the pages generated from the data (one per combination) into ``work/generated``.
+
+    Returns the page sources, to be executed into ``src/combinations/`` like chapters.
+    """
+    folder = work / "generated" / GENERATED
+    if folder.exists():
+        shutil.rmtree(folder)
+    cmd = [sys.executable, "-m", "analysis.publish.pages", str(folder)]
+    if _run(cmd, env):
+        raise RuntimeError("the combination pages could not be generated")
+    return sorted(folder.glob("*.md"))
+
+
+def prepare_sources(
+    root: Path, src: Path, chapters: list[Path], workers: int, generated: list[Path] = ()
+) -> None:
     """Copy ``book/`` to ``src`` with ``chapters`` executed into ``.ipynb`` notebooks.
 
-    Other chapters already in ``src`` (from the last build, unchanged) are kept as they are.
+    Other chapters already in ``src`` (from the last build, unchanged) are kept as they are;
+    ``generated`` pages (a fresh set, :func:`generate_pages`) replace ``src/combinations/``.
     The copy's ``_config.yml`` turns Jupyter Book's own execution off.
     """
     book = root / "book"
@@ -205,12 +224,21 @@ def prepare_sources(root: Path, src: Path, chapters: list[Path], workers: int) -
             jobs.append((chapter, src / f"{chapter.stem}.ipynb"))
         else:
             shutil.copy2(chapter, src / chapter.name)
+    if generated:
+        if (src / GENERATED).exists():
+            shutil.rmtree(src / GENERATED)
+        (src / GENERATED).mkdir()
+        jobs += [(page, src / GENERATED / f"{page.stem}.ipynb") for page in generated]
     # longest first (by source size, a proxy) so that the two workers finish together
     jobs.sort(key=lambda job: -job[0].stat().st_size)
     with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
         futures = [(job[0], pool.submit(execute_chapter, *job)) for job in jobs]
         for chapter, future in futures:
-            print(f"build_book: executed {chapter.name} ({future.result():.1f} s)", flush=True)
+            try:
+                seconds = future.result()
+            except Exception as error:
+                raise RuntimeError(f"{chapter.name} raised:\n{error}") from error
+            print(f"build_book: executed {chapter.name} ({seconds:.1f} s)", flush=True)
 
 
 def build(root: Path, force: bool = False, workers: int | None = None) -> int:
@@ -251,7 +279,8 @@ def build(root: Path, force: bool = False, workers: int | None = None) -> int:
             for stale in (src / Path(gone).name, src / f"{Path(gone).stem}.ipynb"):
                 stale.unlink(missing_ok=True)
     try:
-        prepare_sources(root, src, chapters, workers or os.cpu_count() or 1)
+        generated = generate_pages(root, work, env) if mode == "clean" else []
+        prepare_sources(root, src, chapters, workers or os.cpu_count() or 1, generated)
     except Exception as error:  # a chapter raised: its traceback is in the message
         print(f"build_book: a chapter failed:\n{error}", file=sys.stderr)
         print("build_book: build failed; published site untouched", file=sys.stderr)

@@ -198,3 +198,29 @@ def test_outcome_completeness_splits_what_is_missing(ds):
     assert pd.isna(frame.loc[("VDZ+aTNF", "sae"), "missing"])
     facts = an.outcome_completeness_facts(an.outcome_completeness(ds))
     assert (facts["oc_ours"], facts["oc_paper"], facts["oc_not_held"]) == ("6", "12", "6")
+
+
+def test_results_are_remembered_per_package_and_never_across_changes(ds, tmp_path):
+    import dataclasses
+
+    assert an.load_dataset(ds.data_dir) is ds  # same bytes: the same package, not re-read
+    first = an.synthesise(ds, "sae")
+    assert an.synthesise(ds, "sae") is first
+    # a different package (here: one study fewer) is a different key
+    fewer = dataclasses.replace(
+        ds, outcomes=ds.outcomes[~ds.outcomes["arm_id"].str.startswith("A2020")]
+    )
+    assert an.synthesise(fewer, "sae").pools["VDZ+aTNF"].k == 1
+    assert first.pools["VDZ+aTNF"].k == 2
+    # one changed byte in a file of the package: re-read and re-validated
+    import shutil
+
+    copy = tmp_path / "data"
+    shutil.copytree(ds.data_dir, copy)
+    reread = an.load_dataset(copy)
+    assert reread is not ds and reread.sha256 == ds.sha256
+    path = copy / "outcomes.csv"
+    path.write_text(path.read_text().replace("A2020/VDZ+aTNF,sae,1,10", "A2020/VDZ+aTNF,sae,2,10"))
+    changed = an.load_dataset(copy)
+    assert changed.sha256 != ds.sha256
+    assert an.synthesise(changed, "sae").pools["VDZ+aTNF"].events_total == 6

@@ -14,9 +14,12 @@ from .resources import TABLES
 from .validate import check_data_dir
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dataset:
-    """The validated data package.
+    """The validated data package (read-only: its tables are never modified in place).
+
+    Compared and hashed by identity, so that results computed from one loaded package can be
+    remembered for it (:func:`analysis.review.synthesis.synthesise`).
 
     Each table is a DataFrame typed from ``datapackage.json``: integer fields are
     pandas nullable ``Int64``, number fields ``float64``, boolean fields ``bool`` and
@@ -79,6 +82,10 @@ def _read_table(path: Path, fields: list[dict]) -> pd.DataFrame:
     return frame
 
 
+#: The package last loaded, by (directory, SHA-256 of its files, validated).
+_LOADED: dict[tuple, Dataset] = {}
+
+
 def load_dataset(data_dir: Path | str | None = None, *, validate: bool = True) -> Dataset:
     """Read (and by default validate) the data package.
 
@@ -93,8 +100,15 @@ def load_dataset(data_dir: Path | str | None = None, *, validate: bool = True) -
     Returns
     -------
     Dataset
+        The same object for the same directory and the same bytes (SHA-256 of every file):
+        a chapter that loads the package again, in the same process, neither re-reads nor
+        re-validates it; any change to any file gives a new, freshly validated package.
     """
     root = Path(data_dir or paths.DATA)
+    sha256 = data_sha256(root) if root.is_dir() else ""
+    key = (root.resolve(), sha256, validate)
+    if sha256 and key in _LOADED:  # same bytes: the same (validated) package
+        return _LOADED[key]
     if validate:
         check_data_dir(root)
     schemas = {r["name"]: r for r in read_descriptor(root)["resources"]}
@@ -102,4 +116,7 @@ def load_dataset(data_dir: Path | str | None = None, *, validate: bool = True) -
         name: _read_table(root / schemas[name]["path"], schemas[name]["schema"]["fields"])
         for name in TABLES
     }
-    return Dataset(**tables, data_dir=root, sha256=data_sha256(root))
+    dataset = Dataset(**tables, data_dir=root, sha256=sha256)
+    _LOADED.clear()  # keep one package: a process builds one book from one data state
+    _LOADED[key] = dataset
+    return dataset

@@ -209,13 +209,16 @@ def cite_block(
     *,
     facts: Mapping | None = None,
     results=(),
+    title: str | None = None,
     root: Path | str | None = None,
 ) -> str:
     """HTML of the "Cite this chapter" block (see :func:`cite_this`)."""
     root = Path(root or paths.ROOT)
     ds = ds or load_dataset()
     meta = citation_metadata(root)
-    title = chapter_title(chapter, root / "book")
+    source = root / "book" / f"{chapter}.md"
+    title = title or chapter_title(chapter, root / "book")
+    to_root = "../" * chapter.count("/")
     url = site_url(meta) + f"{chapter}.html"
     release = release_status(ds)
     if release["version"]:
@@ -226,15 +229,15 @@ def cite_block(
             version += f"; the data have changed since {release['version']}: unreleased changes"
     else:
         version = "no release yet"
-    labels = chapter_labels(chapter, root / "book")
+    labels = chapter_labels(chapter, root / "book") if source.exists() else []
     items = "".join(
         f'<li>{_esc(kind)} <a class="reference internal" href="#{_esc(anchor_id(label))}">'
         f"<code>{_esc(label)}</code></a>: <code>{_esc(url)}#{_esc(anchor_id(label))}</code></li>"
         for kind, label in labels
     )
     downloads = "".join(
-        f'<li><a class="reference external" href="downloads/{_esc(name)}">{_esc(name)}</a>: '
-        f"{_esc(what)}</li>"
+        f'<li><a class="reference external" href="{to_root}downloads/{_esc(name)}">'
+        f"{_esc(name)}</a>: {_esc(what)}</li>"
         for name, what in DOWNLOADS.items()
     )
     parts = [
@@ -275,7 +278,14 @@ def cite_block(
     return "\n".join(parts)
 
 
-def cite_this(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None = None, results=()):
+def cite_this(
+    chapter: str,
+    ds: Dataset | None = None,
+    *,
+    facts: Mapping | None = None,
+    results=(),
+    title: str | None = None,
+):
     """Display the "Cite this chapter" block (last cell of every chapter, ``remove-input``).
 
     Parameters
@@ -290,12 +300,14 @@ def cite_this(chapter: str, ds: Dataset | None = None, *, facts: Mapping | None 
     results : iterable of RegimenSynthesis, optional
         The syntheses the chapter reports; each pooled result gets an anchor named by its
         result id (``#ae/VDZ+aTNF/primary``, as in ``results.csv``). Nothing is recomputed.
+    title : str, optional
+        The chapter's title, for a page generated at build time (no source in ``book/``).
 
     Returns
     -------
     IPython.display.HTML
     """
-    return HTML(cite_block(chapter, ds, facts=facts, results=results))
+    return HTML(cite_block(chapter, ds, facts=facts, results=results, title=title))
 
 
 __all__ = [

@@ -390,3 +390,41 @@ def selection_facts(counts: dict) -> dict[str, str]:
         for version, c in counts.items()
         for stage in stages
     }
+
+
+def key_findings(syntheses: dict, certainty: pd.DataFrame, per_outcome: pd.DataFrame) -> str:
+    """A few key findings in plain words (MyST list), every number computed.
+
+    Parameters
+    ----------
+    syntheses : dict
+        Outcome -> :class:`~analysis.review.synthesis.RegimenSynthesis` (primary method).
+    certainty : DataFrame
+        :func:`analysis.review.certainty.certainty_frame`.
+    per_outcome : DataFrame
+        :func:`analysis.review.completeness.outcome_completeness`.
+    """
+    lines = []
+    for outcome in ("sae", "ae", "clinical_remission"):
+        syn = syntheses[outcome]
+        sentence = rates_sentence(syn)
+        if syn.any_combination is not None:
+            sentence += (
+                f" Over every combination (each study once): {fmt_result(syn.any_combination)}."
+            )
+        lines.append(f"- **{syn.label}.** {sentence}")
+    counts = certainty["certainty"].value_counts()
+    low = int(counts.get("Low", 0) + counts.get("Very low", 0))
+    lines.append(
+        f"- **Certainty.** {low} of the {len(certainty)} rates have low or very low certainty "
+        f"({int(counts.get('High', 0))} high, {int(counts.get('Moderate', 0))} moderate): "
+        "small, mostly retrospective and uncontrolled series; the rates describe what happened "
+        "to treated patients, not what a combination adds over one drug."
+    )
+    oc = outcome_completeness_facts(per_outcome)
+    lines.append(
+        f"- **Completeness.** For the combinations whose courses the 2026 review states, our "
+        f"public sources hold outcome data for {oc['oc_ours']} of its {oc['oc_paper']} courses "
+        f"({oc['oc_pct']}); most of the rest are reported only for whole cohorts."
+    )
+    return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import itables
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, SVG, Markdown
@@ -11,23 +12,52 @@ from myst_nb import glue
 
 from .forest import figure_svg
 
+#: Tables longer than this are interactive (sortable, filterable); shorter ones are static.
+INTERACTIVE_ROWS = 12
 
-def html_table(df: pd.DataFrame) -> HTML:
-    """Render a table as escaped HTML (cell text is data, never markup).
+
+def html_table(df: pd.DataFrame, *, classes=()) -> HTML:
+    """Render a table as escaped HTML in a box that scrolls sideways (first column sticky).
 
     Parameters
     ----------
     df : DataFrame
-        Table of formatted text.
+        Table of formatted text (cell text is data, never markup: it is escaped).
+    classes : sequence of str
+        Extra CSS classes of the table.
 
     Returns
     -------
     IPython.display.HTML
-        ``df.to_html(escape=True)`` without the index, styled by the book theme.
+    """
+    table = df.to_html(
+        index=False,
+        escape=True,
+        border=0,
+        na_rep="\u2014",
+        classes=["table", "dtt-table", *classes],
+    )
+    return HTML(f'<div class="dtt-scroll">{table}</div>')
+
+
+def interactive_table(df: pd.DataFrame) -> HTML:
+    """A sortable, filterable table (itables' DataTables, served offline with the site).
+
+    Cell text is escaped (itables' default); the first column stays in view while the table
+    scrolls sideways. Without JavaScript, the static table is shown.
     """
     return HTML(
-        df.to_html(
-            index=False, escape=True, border=0, na_rep="\u2014", classes=["table", "dtt-table"]
+        itables.to_html_datatable(
+            df,
+            connected=False,
+            display_logo_when_loading=False,
+            showIndex=False,
+            classes="display compact",
+            scrollX=True,
+            fixedColumns={"start": 1},
+            pageLength=25,
+            lengthMenu=[10, 25, 50, 100],
+            autoWidth=False,
         )
     )
 
@@ -48,11 +78,30 @@ def glue_figure(key: str, ax) -> None:
     plt.close(fig)
 
 
-def glue_table(key: str, df: pd.DataFrame) -> None:
-    """Glue a table as escaped HTML under ``key``."""
-    glue(key, html_table(df), display=False)
+def glue_table(key: str, df: pd.DataFrame, *, interactive: bool | None = None) -> None:
+    """Glue a table under ``key``, static or interactive.
+
+    Interactive when longer than :data:`INTERACTIVE_ROWS` rows; ``interactive`` forces either.
+    """
+    if interactive is None:
+        interactive = len(df) > INTERACTIVE_ROWS
+    glue(key, interactive_table(df) if interactive else html_table(df), display=False)
+
+
+def glue_html(key: str, markup: str) -> None:
+    """Glue HTML built by the package (every data text in it escaped there) under ``key``."""
+    glue(key, HTML(markup), display=False)
 
 
 def glue_markdown(key: str, text: str) -> None:
     """Glue MyST text under ``key`` (paste with ``{glue:md}`` and ``:format: myst``)."""
     glue(key, Markdown(text), display=False)
+
+
+def glue_page(page) -> None:
+    """Glue everything a :class:`analysis.publish.pages.CombinationPage` shows."""
+    glue_facts(page.facts)
+    for key, table in page.tables.items():
+        glue_table(key, table, interactive=False)
+    for key, figure in page.figures.items():
+        glue_figure(key, figure)

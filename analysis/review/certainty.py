@@ -104,9 +104,8 @@ def judge_risk_of_bias(studies, totals, risk: pd.Series) -> Judgement:
     total = frame["n"].sum()
     high = frame.loc[frame["risk"] == "high", "n"].sum() / total
     doubtful = frame.loc[frame["risk"] != "low", "n"].sum() / total
-    text = (
-        f"{high:.0%} of courses from studies at high risk, {doubtful:.0%} at high or "
-        "unclear risk (Murad 2018 domains)"
+    text = f"{doubtful:.0%} of courses at high or unclear risk" + (
+        f" ({high:.0%} high)" if high else ""
     )
     if high > ROB_SHARE:
         return Judgement(2, text)
@@ -132,7 +131,7 @@ def judge_inconsistency(pool: PooledProportion) -> Judgement:
 def judge_imprecision(ci_low: float, ci_high: float) -> Judgement:
     """Downgrade from the width of the 95% CI of the rate."""
     width = ci_high - ci_low
-    text = f"95% CI {100 * ci_low:.0f}-{100 * ci_high:.0f}%, {100 * width:.0f} points wide"
+    text = f"CI {100 * ci_low:.0f}-{100 * ci_high:.0f}%, {100 * width:.0f} points wide"
     if width > CI_WIDTH_VERY_SERIOUS:
         return Judgement(2, text)
     if width > CI_WIDTH_SERIOUS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -200,9 +201,23 @@ def synthesise(
     Returns
     -------
     RegimenSynthesis
+        Computed once per package, outcome, method and exclusion (the package is read-only
+        and compared by identity, so a different package is a different key).
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {sorted(METHODS)}")
+    key = (outcome, method, tuple(exclude_publication_types))
+    remembered = _SYNTHESES.setdefault(ds, {})
+    if key not in remembered:
+        remembered[key] = _synthesise(ds, *key)
+    return remembered[key]
+
+
+#: Syntheses already computed, per loaded package (by identity: a package is read-only).
+_SYNTHESES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _synthesise(ds: Dataset, outcome: str, method: str, exclude_publication_types):
     rows = outcome_rows(ds, outcome, exclude_publication_types=exclude_publication_types)
     single = rows[rows["regimen"] != MIXED]
     pools, failures = {}, {}

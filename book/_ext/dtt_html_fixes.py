@@ -8,6 +8,8 @@
    visit because Jupyter Book leaves ``default_mode`` empty; it is set to ``auto`` (the
    theme's own fallback).
 
+It also serves itables' DataTables bundle offline (:func:`add_itables`).
+
 ``tests/test_browser.py`` loads every page in Chromium and fails on any console error.
 """
 
@@ -31,7 +33,38 @@ def dedupe_scripts(app, pagename, templatename, context, doctree):
         context["default_mode"] = "auto"
 
 
+def add_itables(app):
+    """Serve the DataTables bundle that ships with the installed itables package, offline.
+
+    Copies ``dt_bundle.js``/``dt_bundle.css`` from the package into a build-time static
+    folder and adds a module that imports the bundle and announces it under the name the
+    tables glued by ``analysis.publish.glue`` wait for (``window._itables_<version>``).
+    Nothing of itables is kept in the repository.
+    """
+    import shutil
+    from pathlib import Path
+
+    import itables
+
+    version = itables.__version__.replace(".", "_")
+    static = Path(app.doctreedir).parent / "itables_static"
+    static.mkdir(parents=True, exist_ok=True)
+    source = Path(itables.__file__).parent / "html"
+    for name in ("dt_bundle.js", "dt_bundle.css"):
+        shutil.copyfile(source / name, static / name)
+    (static / "dtt_itables.js").write_text(
+        f'window._itables_{version} = import(new URL("dt_bundle.js", import.meta.url).href);\n'
+        f"window._itables_{version}.then(() => window.dispatchEvent("
+        f'new Event("itables-{itables.__version__}-ready")));\n',
+        encoding="utf-8",
+    )
+    app.config.html_static_path.append(str(static))
+    app.add_js_file("dtt_itables.js", type="module")
+    app.add_css_file("dt_bundle.css")
+
+
 def setup(app):
-    """Register the page-context hook (runs after the theme's own hooks)."""
+    """Register the page-context hook (after the theme's own) and the offline tables."""
     app.connect("html-page-context", dedupe_scripts, priority=900)
+    app.connect("builder-inited", add_itables)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

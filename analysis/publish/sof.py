@@ -1,0 +1,120 @@
+"""The summary-of-findings grid of the home page and its key findings, as escaped HTML/text.
+
+Rows are combinations, columns the six outcomes; each cell gives the rate (or the counts of
+a pool without events) with its 95% CI, the studies and courses behind it and its certainty
+(GRADE symbols and word). A cell without data says so and shows what the 2026 review
+reported. Every combination name links to its page.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from ..review.summary import slug
+from ..review.synthesis import MARKS, OUTCOMES
+from .formatting import fmt_count, fmt_interval, fmt_pct
+
+#: Short column names of the six outcomes.
+SHORT = {
+    "ae": "Adverse events",
+    "sae": "Serious adverse events",
+    "clinical_response": "Clinical response",
+    "clinical_remission": "Clinical remission",
+    "endoscopic_response": "Endoscopic response",
+    "endoscopic_remission": "Endoscopic remission",
+}
+#: GRADE certainty symbols.
+SYMBOLS = {
+    4: "\u2295\u2295\u2295\u2295",
+    3: "\u2295\u2295\u2295\u25ef",
+    2: "\u2295\u2295\u25ef\u25ef",
+    1: "\u2295\u25ef\u25ef\u25ef",
+}
+
+
+def _esc(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _studies(k: int, n: int) -> str:
+    return f"{k} stud{'y' if k == 1 else 'ies'}, {fmt_count(n)} course{'' if n == 1 else 's'}"
+
+
+def sof_cell(row) -> str:
+    """The inner HTML of one grid cell (escaped)."""
+    if not row["kind"]:
+        text = "No data here"
+        if pd.notna(row["paper_pct"]):
+            text += f"; 2026 review: {row['paper_pct']:g}%"
+            if pd.notna(row["paper_n"]):
+                text += f" of {int(row['paper_n'])}"
+        return _esc(text)
+    ci = fmt_interval(row["ci_low"], row["ci_high"])
+    if row["kind"] == "counts":
+        estimate = f"{int(row['events'])}/{fmt_count(row['n'])} ({ci})"
+        what = "no events" if row["events"] == 0 else "all events"
+        evidence = f"{what}; {_studies(row['k'], row['n'])}"
+    else:
+        estimate = f"{fmt_pct(row['estimate'])} ({ci})"
+        evidence = _studies(row["k"], row["n"])
+    estimate += f" {row['marks']}" if row["marks"] else ""
+    parts = [
+        f'<span class="est">{_esc(estimate)}</span>',
+        f'<span class="n">{_esc(evidence)}</span>',
+    ]
+    if pd.notna(row["level"]):
+        level = int(row["level"])
+        parts.append(
+            f'<span class="cert dtt-cert-{level}" title="certainty of the evidence">'
+            f"{SYMBOLS[level]} {_esc(row['certainty'])}</span>"
+        )
+    return "".join(parts)
+
+
+def sof_html(frame: pd.DataFrame, descriptions: dict[str, str], *, link_prefix: str = "") -> str:
+    """The summary-of-findings grid (a scrolling table, combination column kept in view).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`analysis.review.summary.summary_of_findings`.
+    descriptions : dict
+        Regimen -> plain-language name (``regimens.csv`` ``description``).
+    link_prefix : str
+        Path from the page to the site root (``""`` on the home page).
+    """
+    head = "".join(f"<th>{_esc(SHORT[o])}<br><small>% (95% CI)</small></th>" for o in OUTCOMES)
+    body = []
+    for regimen, rows in frame.groupby("regimen", sort=False):
+        cells = "".join(
+            f'<td class="{"none" if not r["kind"] else "data"}">{sof_cell(r)}</td>'
+            for _, r in rows.set_index("outcome").loc[list(OUTCOMES)].reset_index().iterrows()
+        )
+        link = f"{link_prefix}combinations/{slug(regimen)}.html"
+        body.append(
+            f'<tr id="sof-{_esc(slug(regimen))}"><th scope="row"><a class="reference internal" '
+            f'href="{_esc(link)}">{_esc(regimen)}</a><br><small>'
+            f"{_esc(descriptions.get(regimen, ''))}</small></th>{cells}</tr>"
+        )
+    return (
+        '<div class="dtt-scroll"><table class="table dtt-table dtt-sof">'
+        f"<thead><tr><th>Combination</th>{head}</tr></thead><tbody>"
+        + "".join(body)
+        + "</tbody></table></div>"
+    )
+
+
+def sof_footnote() -> str:
+    """Every symbol of the grid, in words."""
+    symbols = "; ".join(
+        f"{SYMBOLS[level]} {word}"
+        for level, word in ((4, "high"), (3, "moderate"), (2, "low"), (1, "very low"))
+    )
+    marks = "; ".join(f"{mark} {text}" for mark, text in MARKS.items())
+    return (
+        f"Certainty of the evidence (GRADE): {symbols}. A course is one patient on one "
+        "combination. x/N: no study had an event (or every course had it), so the counts "
+        f"are shown with their exact interval and no model is fitted. {marks}."
+    )

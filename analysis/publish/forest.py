@@ -220,9 +220,10 @@ def forest_plot(
             )
         )
     with plt.rc_context(STYLE):
-        height = max(2.2, _ROW * (len(rows) + 5))
+        top, bottom = 0.75, 1.45  # inches: title and column headings; axis, notes
+        height = _ROW * (len(rows) + 1) + top + bottom
         fig = plt.figure(figsize=(10.0, height))
-        ax = fig.add_axes((0.30, 1.5 / height, 0.30, 1 - 2.2 / height))
+        ax = fig.add_axes((0.30, bottom / height, 0.30, 1 - (top + bottom) / height))
         for y, row in zip(range(len(rows), 0, -1), rows, strict=True):
             _draw_row(ax, y, row)
         for key, heading in _HEADINGS.items():

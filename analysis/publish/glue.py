@@ -16,7 +16,7 @@ from .forest import figure_svg
 INTERACTIVE_ROWS = 12
 
 
-def html_table(df: pd.DataFrame, *, classes=()) -> HTML:
+def html_table(df: pd.DataFrame, *, classes=(), wide: bool = False) -> HTML:
     """Render a table as escaped HTML in a box that scrolls sideways (first column sticky).
 
     Parameters
@@ -25,6 +25,8 @@ def html_table(df: pd.DataFrame, *, classes=()) -> HTML:
         Table of formatted text (cell text is data, never markup: it is escaped).
     classes : sequence of str
         Extra CSS classes of the table.
+    wide : bool
+        Let the box use the page's margin too (``full-width``) on wide screens.
 
     Returns
     -------
@@ -37,7 +39,8 @@ def html_table(df: pd.DataFrame, *, classes=()) -> HTML:
         na_rep="\u2014",
         classes=["table", "dtt-table", *classes],
     )
-    return HTML(f'<div class="dtt-scroll">{table}</div>')
+    box = "dtt-scroll full-width" if wide else "dtt-scroll"
+    return HTML(f'<div class="{box}">{table}</div>')
 
 
 def interactive_table(df: pd.DataFrame) -> HTML:
@@ -78,14 +81,16 @@ def glue_figure(key: str, ax) -> None:
     plt.close(fig)
 
 
-def glue_table(key: str, df: pd.DataFrame, *, interactive: bool | None = None) -> None:
+def glue_table(
+    key: str, df: pd.DataFrame, *, interactive: bool | None = None, wide: bool = False
+) -> None:
     """Glue a table under ``key``, static or interactive.
 
     Interactive when longer than :data:`INTERACTIVE_ROWS` rows; ``interactive`` forces either.
     """
     if interactive is None:
         interactive = len(df) > INTERACTIVE_ROWS
-    glue(key, interactive_table(df) if interactive else html_table(df), display=False)
+    glue(key, interactive_table(df) if interactive else html_table(df, wide=wide), display=False)
 
 
 def glue_html(key: str, markup: str) -> None:
@@ -102,6 +107,6 @@ def glue_page(page) -> None:
     """Glue everything a :class:`analysis.publish.pages.CombinationPage` shows."""
     glue_facts(page.facts)
     for key, table in page.tables.items():
-        glue_table(key, table, interactive=False)
+        glue_table(key, table, interactive=False, wide=True)
     for key, figure in page.figures.items():
         glue_figure(key, figure)

@@ -99,7 +99,7 @@ def sof_html(frame: pd.DataFrame, descriptions: dict[str, str], *, link_prefix: 
             f"{_esc(descriptions.get(regimen, ''))}</small></th>{cells}</tr>"
         )
     return (
-        '<div class="dtt-scroll"><table class="table dtt-table dtt-sof">'
+        '<div class="dtt-scroll full-width"><table class="table dtt-table dtt-sof">'
         f"<thead><tr><th>Combination</th>{head}</tr></thead><tbody>"
         + "".join(body)
         + "</tbody></table></div>"

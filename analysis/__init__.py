@@ -61,6 +61,7 @@ _EXPORTS = {
     "certainty_frame": "review.certainty",
     "reproduction_frame": "review.reproduction",
     "summary_of_findings": "review.summary",
+    "clinical_subgroups": "review.subgroups",
     "combinations": "review.summary",
     # publish
     "escape_text": "publish.exports",
@@ -72,6 +73,7 @@ _EXPORTS = {
     "summary_table": "publish.tables",
     "completeness_table": "publish.tables",
     "studies_table": "publish.tables",
+    "clinical_subgroup_table": "publish.tables",
     "combinations_markdown": "publish.pages",
     "outcome_completeness_table": "publish.tables",
     "sensitivity_table": "publish.tables",
@@ -87,6 +89,7 @@ _EXPORTS = {
     "method_facts": "publish.facts",
     "outcome_facts": "publish.facts",
     "key_findings": "publish.facts",
+    "subgroup_facts": "publish.facts",
     "published_bounds_facts": "publish.facts",
     "validation_facts": "publish.facts",
     "sensitivity_facts": "publish.facts",

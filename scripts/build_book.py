@@ -62,6 +62,7 @@ INPUTS = (
     "book",
     "data",
     "scripts",
+    "validation",
     "pyproject.toml",
     "requirements.txt",
     "CITATION.cff",
@@ -114,7 +115,7 @@ def fingerprint(root: Path) -> dict:
         + [p for p in (root / "requirements.txt", root / "pyproject.toml") if p.exists()]
     )
     return {
-        "data": _hash_files(root, _files(root / "data")),
+        "data": _hash_files(root, _files(root / "data") + _files(root / "validation", "*.csv")),
         "code": _hash_files(root, code),
         "config": _hash_files(root, config),
         "chapters": {p.relative_to(root).as_posix(): _hash_files(root, [p]) for p in chapters},

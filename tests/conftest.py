@@ -34,6 +34,8 @@ CHAPTERS = (
     "certainty",
     "reproduction",
     "bibliography",
+    "combinations",
+    "subgroups",
 )
 #: scripts/build_book.py, loaded as a module (it is a script, not part of the package).
 _spec = importlib.util.spec_from_file_location(

@@ -170,3 +170,8 @@ def test_a_superseded_report_gives_way_only_where_the_later_one_reports(ds):
     assert "W2019" not in set(remission["study_id"]) and "Z2022" in set(remission["study_id"])
     ae = outcome_rows(ds, "ae")
     assert ae["study_id"].tolist() == ["W2019"]
+
+
+def test_clinical_subgroups_compare_studies_of_one_disease(ds):
+    # X2020, Y2021, Z2022 and W2019 are all "IBD" in the hand-made package: no comparison
+    assert an.clinical_subgroups(ds).empty

@@ -224,3 +224,16 @@ def test_results_are_remembered_per_package_and_never_across_changes(ds, tmp_pat
     changed = an.load_dataset(copy)
     assert changed.sha256 != ds.sha256
     assert an.synthesise(changed, "sae").pools["VDZ+aTNF"].events_total == 6
+
+
+def test_clinical_subgroups_on_the_data():
+    ds = an.load_dataset()
+    frame = an.clinical_subgroups(ds)
+    assert set(frame["factor"]) == {"disease", "population"}
+    # every compared study reports one group only, and each study enters once per outcome
+    for (outcome, _factor), rows in frame.groupby(["outcome", "factor"]):
+        assert len(rows) == 2 and rows["q_between"].nunique(dropna=False) == 1
+        pooled = an.synthesise(ds, outcome).any_combination
+        assert rows["k"].sum() <= pooled.k
+    facts = an.subgroup_facts(frame)
+    assert int(facts["sg_n_tested"]) <= int(facts["sg_n"])

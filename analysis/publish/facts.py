@@ -428,3 +428,25 @@ def key_findings(syntheses: dict, certainty: pd.DataFrame, per_outcome: pd.DataF
         f"({oc['oc_pct']}); most of the rest are reported only for whole cohorts."
     )
     return "\n".join(lines)
+
+
+def subgroup_facts(frame: pd.DataFrame) -> dict[str, str]:
+    """Counts of the clinical subgroup comparisons (p-values compared as numbers).
+
+    Keys: ``sg_n`` (comparisons), ``sg_n_tested``, ``sg_n_significant`` (p < 0.05) and
+    ``sg_significant`` (those comparisons in words).
+    """
+    tests = frame.drop_duplicates(["outcome", "factor"])
+    tested = tests[tests["p_value"].notna()]
+    hits = tested[tested["p_value"] < 0.05]
+    words = {"disease": "Crohn's disease vs ulcerative colitis", "population": "adults vs children"}
+    listed = [
+        f"{outcome_label(r.outcome).lower()}, {words[r.factor]} (p = {r.p_value:.3f})"
+        for r in hits.itertuples()
+    ]
+    return {
+        "sg_n": fmt_count(len(tests)),
+        "sg_n_tested": fmt_count(len(tested)),
+        "sg_n_significant": fmt_count(len(hits)),
+        "sg_significant": _and(listed) if listed else NONE,
+    }

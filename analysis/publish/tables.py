@@ -373,3 +373,37 @@ def search_table(summary: pd.DataFrame) -> pd.DataFrame:
             "Excluded": rows["excluded"],
         }
     )
+
+
+def clinical_subgroup_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`analysis.review.subgroups.clinical_subgroups` as text (one row per subgroup)."""
+    rows = []
+    for r in frame.itertuples(index=False):
+        if r.kind == "counts":
+            rate = f"{r.events}/{fmt_count(r.n)} ({fmt_interval(r.ci_low, r.ci_high)}), no model"
+        else:
+            rate = f"{fmt_pct(r.estimate)} ({fmt_interval(r.ci_low, r.ci_high)})"
+        test = (
+            MISSING
+            if pd.isna(r.p_value)
+            else f"Q = {r.q_between:.2f} ({r.df} df), p = {fmt_p(r.p_value)}"
+        )
+        rows.append(
+            {
+                "Outcome": OUTCOMES[r.outcome],
+                "Subgroup": r.subgroup,
+                "Studies, courses": f"{r.k}, {fmt_count(r.n)}",
+                "Rate (95% CI)": rate,
+                "Difference between subgroups": test,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Outcome",
+            "Subgroup",
+            "Studies, courses",
+            "Rate (95% CI)",
+            "Difference between subgroups",
+        ],
+    )

@@ -168,7 +168,13 @@ def test_evidence_fingerprint_ignores_release_files(ds, tmp_path):
     )
     assert evidence_sha256(ds) == before
     declared = {r["path"] for r in read_descriptor(tmp_path)["resources"]}
-    assert {"snapshots/1.0.0.csv", "snapshots/1.0.0-studies.csv"} <= declared
+    assert {
+        "snapshots/1.0.0.csv",
+        "snapshots/1.0.0-studies.csv",
+        "snapshots/1.0.0-rows.csv",
+    } <= declared
+    rows = releases.read_snapshot_rows("1.0.0", tmp_path)
+    assert len(rows) == int(ds.outcomes["analysed"].sum())
     history = releases.read_releases(tmp_path)
     assert history["data_sha256"].tolist() == [before]
     results, studies = releases.read_snapshot("1.0.0", tmp_path)
@@ -223,3 +229,133 @@ def test_study_citations_refuse_markup():
     assert whats_new.study_citations(["A1", "B-2"]) == "{cite:t}`A1`; {cite:t}`B-2`"
     with pytest.raises(ValueError):
         whats_new.study_citations(["x`}{bad"])
+
+
+# ------------------------------------------------------------------ rows behind a change
+
+
+def _tables(rows, overlaps=None):
+    """Outcomes, arms and studies tables from (study, regimen, outcome, events, total, tp)."""
+    outcomes = pd.DataFrame(
+        [
+            {
+                "arm_id": f"{s}/{r}",
+                "outcome": o,
+                "events": e,
+                "total": t,
+                "timepoint": tp,
+                "analysed": "true",
+                "kind": "primary",
+                "notes": f"note {s}",
+            }
+            for s, r, o, e, t, tp in rows
+        ]
+    )
+    arms = pd.DataFrame(
+        [{"arm_id": f"{s}/{r}", "study_id": s, "regimen": r} for s, r, *_ in rows]
+    ).drop_duplicates()
+    studies = pd.DataFrame(
+        [{"study_id": s, "overlaps_with": (overlaps or {}).get(s, "")} for s in arms["study_id"]]
+    ).drop_duplicates()
+    return outcomes, arms, studies
+
+
+def test_rows_of_supersedes_per_outcome_or_for_every_outcome():
+    tables = _tables(
+        [
+            ("Old", "VDZ+UST", "ae", 1, 10, "wk 12"),
+            ("Old", "VDZ+UST", "sae", 0, 10, "wk 12"),
+            ("New", "VDZ+UST", "ae", 2, 20, "wk 24"),
+        ],
+        overlaps={"Old": "New"},
+    )
+    rows = releases.rows_of(*tables).set_index(["study_id", "outcome"])["superseded_by"]
+    # New has AE but no SAE: Old gives way for AE only
+    assert rows[("Old", "ae")] == "New" and rows[("Old", "sae")] == ""
+    old_rule = releases.rows_of(*tables, per_outcome=False).set_index(["study_id", "outcome"])
+    assert old_rule.loc[("Old", "sae"), "superseded_by"] == "New"
+
+
+def test_diff_rows_and_the_explanation_of_each_moved_pool():
+    before = releases.rows_of(
+        *_tables(
+            [
+                ("A", "VDZ+UST", "clinical_remission", 11, 12, "end"),
+                ("B", "VDZ+UST", "clinical_remission", 3, 4, "wk 8"),
+                ("C", "UST+aTNF", "clinical_remission", 5, 9, "wk 8"),
+                ("D", "UST+aTNF", "clinical_remission", 1, 2, "wk 8"),
+            ]
+        )
+    )
+    after = releases.rows_of(
+        *_tables(
+            [
+                ("A", "VDZ+UST", "clinical_remission", 11, 12, "end"),
+                ("B", "VDZ+UST", "clinical_remission", 2, 4, "wk 12"),  # corrected
+                ("H", "VDZ+UST", "clinical_remission", 8, 21, "wk 52"),  # added
+                ("C", "UST+aTNF", "clinical_remission", 5, 9, "wk 8"),
+            ],  # D removed
+            overlaps={"A": "H"},  # A now superseded
+        )
+    )
+    rows = releases.diff_rows(before, after)
+    assert sorted(zip(rows["study_id"], rows["change"], strict=True)) == [
+        ("A", "corrected"),
+        ("B", "corrected"),
+        ("D", "removed"),
+        ("H", "added"),
+    ]
+    results = _results(
+        [
+            _row("clinical_remission", "VDZ+UST", 2, 16, 14, 0.85, 0.6, 0.95, "A;B"),
+            _row("clinical_remission", "UST+aTNF", 2, 11, 6, 0.5, 0.2, 0.8, "C;D"),
+        ]
+    )
+    moved = _results(
+        [
+            _row("clinical_remission", "VDZ+UST", 2, 25, 10, 0.40, 0.2, 0.6, "B;H"),
+            _row("clinical_remission", "UST+aTNF", 1, 9, 5, 0.56, 0.2, 0.8, "C"),
+        ]
+    )
+    studies = pd.DataFrame({"study_id": ["A", "B", "C", "D", "H"]})
+    change = whats_new.compare(
+        results, studies, moved, studies, old="1", new="2", old_rows=before, new_rows=after
+    )
+    table = whats_new.changes_table(change).set_index("Regimen")["Data changes behind it"]
+    assert table["VDZ+UST"] == (
+        "A: now superseded by H (not pooled); B: 3/4 → 2/4; time point wk 8 → wk 12; "
+        "+ H 8/21 (wk 52)"
+    )
+    assert table["UST+aTNF"] == "− D 1/2"
+    notes = whats_new.row_changes_table(change).set_index("Study")
+    assert notes.loc["B", "Before"] == "3/4 at wk 8 (primary)"
+    assert notes.loc["H", "Notes"] == "note H" and notes.loc["D", "After"] == "—"
+    # the same pools with no row changed: the method moved them
+    same = whats_new.compare(
+        results, studies, moved, studies, old="1", new="2", old_rows=before, new_rows=before
+    )
+    assert set(whats_new.changes_table(same)["Data changes behind it"]) == {
+        "no outcome row of this pool changed: the method or its rules changed"
+    }
+    # an old release without rows says so instead of guessing
+    blind = whats_new.compare(results, studies, moved, studies, old="1", new="2")
+    assert (
+        whats_new.changes_table(blind)["Data changes behind it"]
+        .str.startswith("not recorded")
+        .all()
+    )
+
+
+def test_every_release_keeps_its_rows_and_they_match_its_results():
+    history = releases.read_releases()
+    for version in history["version"]:
+        rows = releases.read_snapshot_rows(version)
+        assert rows is not None, version
+        results, _ = releases.read_snapshot(version)
+        primary = results[(results["method"] == "primary") & (results["regimen"] != "any")]
+        pooled = rows[rows["superseded_by"] == ""]
+        for result in primary.itertuples():
+            pool = pooled[
+                (pooled["outcome"] == result.outcome) & (pooled["regimen"] == result.regimen)
+            ]
+            assert pool["total"].sum() == result.n, result.result_id

@@ -73,6 +73,19 @@ SNAPSHOT_COLUMNS = (
     "studies",
     "data_version",
 )
+#: Columns of a rows snapshot: every analysed outcome row as it stood at the release.
+ROW_COLUMNS = (
+    "study_id",
+    "arm_id",
+    "regimen",
+    "outcome",
+    "events",
+    "total",
+    "timepoint",
+    "kind",
+    "superseded_by",
+    "notes",
+)
 #: Columns of a studies snapshot.
 STUDY_COLUMNS = ("study_id", "review_version", "design", "publication_type", "overlaps_with")
 #: An estimate or CI bound that moves by less than this (absolute, 0-1 scale) has not
@@ -127,6 +140,47 @@ def snapshot(ds: Dataset, methods=None) -> pd.DataFrame:
     return table.reindex(columns=list(SNAPSHOT_COLUMNS))
 
 
+def snapshot_rows(ds: Dataset) -> pd.DataFrame:
+    """Every analysed outcome row of ``ds`` (see :data:`ROW_COLUMNS`), sorted.
+
+    What's New compares these between releases to say which data changes moved an estimate.
+    """
+    return rows_of(ds.outcomes, ds.arms, ds.studies)
+
+
+def rows_of(
+    outcomes: pd.DataFrame,
+    arms: pd.DataFrame,
+    studies: pd.DataFrame,
+    *,
+    per_outcome: bool = True,
+) -> pd.DataFrame:
+    """:func:`snapshot_rows` from the three tables (also for data read from an old commit).
+
+    ``superseded_by`` names the later report of the same cohort that replaces a row's study
+    for that outcome (the row is then not pooled); it is empty where the later report has
+    no analysed row of the outcome, as in :func:`analysis.review.synthesis.outcome_rows`.
+    ``per_outcome=False`` applies the rule of releases before 3.0.0 instead: a superseded
+    study gave way for every outcome.
+    """
+    analysed = outcomes[outcomes["analysed"].astype(str).str.lower().isin(["true", "1"])]
+    rows = analysed.merge(arms[["arm_id", "study_id", "regimen"]], on="arm_id").merge(
+        studies[["study_id", "overlaps_with"]], on="study_id"
+    )
+    rows["overlaps_with"] = rows["overlaps_with"].fillna("")
+    has_outcome = set(zip(rows["study_id"], rows["outcome"], strict=True))
+    rows["superseded_by"] = [
+        later if (later, outcome) in has_outcome or (later and not per_outcome) else ""
+        for later, outcome in zip(rows["overlaps_with"], rows["outcome"], strict=True)
+    ]
+    rows = rows.reindex(columns=list(ROW_COLUMNS)).fillna("")
+    return (
+        rows.astype({"events": int, "total": int})
+        .sort_values(["outcome", "regimen", "study_id", "arm_id"])
+        .reset_index(drop=True)
+    )
+
+
 def study_list(ds: Dataset) -> pd.DataFrame:
     """The studies of ``ds`` (see :data:`STUDY_COLUMNS`), sorted by ``study_id``."""
     return (
@@ -150,6 +204,22 @@ def snapshot_paths(version: str, data_dir: Path | str | None = None) -> tuple[Pa
     folder = Path(data_dir or paths.DATA) / "snapshots"
     parse_version(version)
     return folder / f"{version}.csv", folder / f"{version}-studies.csv"
+
+
+def rows_path(version: str, data_dir: Path | str | None = None) -> Path:
+    """Path of the rows snapshot of ``version`` (:func:`snapshot_rows`)."""
+    parse_version(version)
+    return Path(data_dir or paths.DATA) / "snapshots" / f"{version}-rows.csv"
+
+
+def read_snapshot_rows(version: str, data_dir: Path | str | None = None) -> pd.DataFrame | None:
+    """The rows snapshot of a release, or None for a release made before rows were kept."""
+    path = rows_path(version, data_dir)
+    if not path.exists():
+        return None
+    return pd.read_csv(
+        path, dtype={"study_id": str, "timepoint": str, "notes": str}, keep_default_na=False
+    )
 
 
 def read_releases(data_dir: Path | str | None = None) -> pd.DataFrame:
@@ -221,6 +291,7 @@ def write_release(
     results_file.parent.mkdir(parents=True, exist_ok=True)
     snapshot(ds).to_csv(results_file, index=False, float_format="%.17g", lineterminator="\n")
     study_list(ds).to_csv(studies_file, index=False, lineterminator="\n")
+    snapshot_rows(ds).to_csv(rows_path(version, data_dir), index=False, lineterminator="\n")
     row = {
         "version": version,
         "date": date,
@@ -237,7 +308,7 @@ def write_release(
 
 
 def declare_snapshots(version: str, data_dir: Path | str | None = None) -> None:
-    """Add the two snapshot files of ``version`` to ``datapackage.json`` as resources.
+    """Add the snapshot files of ``version`` to ``datapackage.json`` as resources.
 
     Both use the shared schemas of ``data/schemas/``; a resource already declared is kept.
     """
@@ -256,6 +327,12 @@ def declare_snapshots(version: str, data_dir: Path | str | None = None) -> None:
             f"snapshots/{version}-studies.csv",
             f"Studies of release {version}",
             "schemas/snapshot-studies.json",
+        ),
+        (
+            f"snapshot-{version}-rows",
+            f"snapshots/{version}-rows.csv",
+            f"Analysed outcome rows of release {version}",
+            "schemas/snapshot-rows.json",
         ),
     ):
         if name not in names:
@@ -320,6 +397,61 @@ def diff_studies(old: pd.DataFrame, new: pd.DataFrame) -> tuple[list[str], list[
     """Study ids added and removed between two study lists (sorted)."""
     before, after = set(old["study_id"]), set(new["study_id"])
     return sorted(after - before), sorted(before - after)
+
+
+#: Fields of a rows snapshot whose change makes a row "corrected".
+_ROW_FIELDS = ("events", "total", "timepoint", "kind", "superseded_by")
+
+
+def diff_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Analysed outcome rows added, removed or corrected between two rows snapshots.
+
+    Rows are matched by ``arm_id`` and ``outcome``. A row is ``corrected`` when its
+    count, denominator, time point, kind or superseding report changed.
+
+    Returns
+    -------
+    DataFrame
+        One row per change: ``study_id``, ``arm_id``, ``regimen``, ``outcome``, ``change``
+        (``added``, ``removed``, ``corrected``), ``old_<field>`` and ``new_<field>`` for
+        each compared field, and ``notes`` (the new row's notes, else the old row's).
+    """
+    key = ["arm_id", "outcome"]
+    keep = ["study_id", "regimen", "notes", *_ROW_FIELDS]
+    # Compared as text, so that an outer merge turning counts into floats changes nothing.
+    merged = (
+        old[key + keep]
+        .astype(str)
+        .merge(
+            new[key + keep].astype(str),
+            on=key,
+            how="outer",
+            suffixes=("_old", "_new"),
+            indicator=True,
+        )
+    )
+    differs = pd.Series(False, index=merged.index)
+    for name in _ROW_FIELDS:
+        differs |= merged[f"{name}_old"] != merged[f"{name}_new"]
+    merged["change"] = (
+        merged["_merge"]
+        .map({"left_only": "removed", "right_only": "added", "both": "corrected"})
+        .astype(str)
+    )
+    merged = merged[(merged["_merge"] != "both") | differs]
+    rows = pd.DataFrame(
+        {
+            "study_id": merged["study_id_new"].fillna(merged["study_id_old"]),
+            "arm_id": merged["arm_id"],
+            "regimen": merged["regimen_new"].fillna(merged["regimen_old"]),
+            "outcome": merged["outcome"],
+            "change": merged["change"],
+            **{f"old_{f}": merged[f"{f}_old"] for f in _ROW_FIELDS},
+            **{f"new_{f}": merged[f"{f}_new"] for f in _ROW_FIELDS},
+            "notes": merged["notes_new"].fillna(merged["notes_old"]).fillna(""),
+        }
+    )
+    return rows.sort_values(["outcome", "regimen", "study_id", "arm_id"]).reset_index(drop=True)
 
 
 def newly_poolable(diff: pd.DataFrame, *, min_k: int = 2) -> pd.DataFrame:

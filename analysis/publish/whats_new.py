@@ -12,11 +12,14 @@ from .bibliography import study_citations
 from .formatting import MISSING, fmt_count, fmt_interval, fmt_pct, outcome_label
 from .releases import (
     diff_results,
+    diff_rows,
     diff_studies,
     newly_poolable,
     read_releases,
     read_snapshot,
+    read_snapshot_rows,
     snapshot,
+    snapshot_rows,
     study_list,
 )
 
@@ -37,6 +40,9 @@ class Comparison:
         Study ids added and removed.
     method : str
         Method whose results the tables show.
+    rows : DataFrame or None
+        :func:`analysis.publish.releases.diff_rows` of the analysed outcome rows, or None
+        when the older state kept no rows snapshot.
     """
 
     old: str
@@ -45,6 +51,14 @@ class Comparison:
     added: list
     removed: list
     method: str = PRIMARY
+    rows: pd.DataFrame | None = field(default=None, repr=False)
+
+    def rows_behind(self, regimen: str, outcome: str) -> pd.DataFrame | None:
+        """Row changes of one pool (``regimen == "any"``: every row of the outcome)."""
+        if self.rows is None:
+            return None
+        rows = self.rows[self.rows["outcome"] == outcome]
+        return rows if regimen == "any" else rows[rows["regimen"] == regimen]
 
     @property
     def changed(self) -> pd.DataFrame:
@@ -64,11 +78,28 @@ class Comparison:
 
 
 def compare(
-    old_results, old_studies, new_results, new_studies, *, old: str, new: str, method: str = PRIMARY
+    old_results,
+    old_studies,
+    new_results,
+    new_studies,
+    *,
+    old: str,
+    new: str,
+    method: str = PRIMARY,
+    old_rows: pd.DataFrame | None = None,
+    new_rows: pd.DataFrame | None = None,
 ) -> Comparison:
-    """Build a :class:`Comparison` from two results tables and two study lists."""
+    """Build a :class:`Comparison` from two results tables and two study lists.
+
+    ``old_rows`` and ``new_rows`` are rows snapshots
+    (:func:`analysis.publish.releases.snapshot_rows`); without both, the comparison cannot
+    say which data changes moved an estimate.
+    """
     added, removed = diff_studies(old_studies, new_studies)
-    return Comparison(old, new, diff_results(old_results, new_results), added, removed, method)
+    rows = None if old_rows is None or new_rows is None else diff_rows(old_rows, new_rows)
+    return Comparison(
+        old, new, diff_results(old_results, new_results), added, removed, method, rows
+    )
 
 
 def since_last_release(ds: Dataset, data_dir=None) -> Comparison | None:
@@ -78,7 +109,16 @@ def since_last_release(ds: Dataset, data_dir=None) -> Comparison | None:
         return None
     version = history["version"].iloc[-1]
     results, studies = read_snapshot(version, data_dir or ds.data_dir)
-    return compare(results, studies, snapshot(ds), study_list(ds), old=version, new="current data")
+    return compare(
+        results,
+        studies,
+        snapshot(ds),
+        study_list(ds),
+        old=version,
+        new="current data",
+        old_rows=read_snapshot_rows(version, data_dir or ds.data_dir),
+        new_rows=snapshot_rows(ds),
+    )
 
 
 def latest_release_changes(data_dir) -> Comparison | None:
@@ -87,7 +127,71 @@ def latest_release_changes(data_dir) -> Comparison | None:
     if len(history) < 2:
         return None
     old, new = history["version"].iloc[-2], history["version"].iloc[-1]
-    return compare(*read_snapshot(old, data_dir), *read_snapshot(new, data_dir), old=old, new=new)
+    return compare(
+        *read_snapshot(old, data_dir),
+        *read_snapshot(new, data_dir),
+        old=old,
+        new=new,
+        old_rows=read_snapshot_rows(old, data_dir),
+        new_rows=read_snapshot_rows(new, data_dir),
+    )
+
+
+#: At most this many row changes are spelled out in a cell of the changes table.
+_MAX_LISTED = 4
+
+
+def _count(row, side: str) -> str:
+    return f"{row[f'{side}_events']}/{row[f'{side}_total']}"
+
+
+def describe_row_change(row, *, with_regimen: bool = False) -> str:
+    """One row change of :func:`analysis.publish.releases.diff_rows` in a few words.
+
+    E.g. ``"+ Hassan2024 6/14 (week 24)"``, ``"− Sands2007 48/52"`` or
+    ``"KentuckyUSTVDZ: now superseded by Hassan2024"``.
+    """
+    study = f"{row['study_id']} {row['regimen']}" if with_regimen else row["study_id"]
+    if row["change"] == "added":
+        text = f"+ {study} {_count(row, 'new')} ({row['new_timepoint']})"
+        if row["new_superseded_by"]:
+            text += f", superseded by {row['new_superseded_by']} (not pooled)"
+        return text
+    if row["change"] == "removed":
+        return f"− {study} {_count(row, 'old')}"
+    parts = []
+    if _count(row, "old") != _count(row, "new"):
+        parts.append(f"{_count(row, 'old')} → {_count(row, 'new')}")
+    if row["old_timepoint"] != row["new_timepoint"]:
+        parts.append(f"time point {row['old_timepoint']} → {row['new_timepoint']}")
+    if row["old_kind"] != row["new_kind"]:
+        parts.append(f"kind {row['old_kind']} → {row['new_kind']}")
+    if row["old_superseded_by"] != row["new_superseded_by"]:
+        parts.append(
+            f"now superseded by {row['new_superseded_by']} (not pooled)"
+            if row["new_superseded_by"]
+            else f"pooled again (no longer superseded by {row['old_superseded_by']})"
+        )
+    return f"{study}: " + "; ".join(parts)
+
+
+def explain_change(comparison: Comparison, regimen: str, outcome: str) -> str:
+    """The data changes behind one moved estimate, or why there are none to show."""
+    rows = comparison.rows_behind(regimen, outcome)
+    if rows is None:
+        return f"not recorded (release {comparison.old} kept no outcome rows)"
+    if rows.empty:
+        return "no outcome row of this pool changed: the method or its rules changed"
+    if len(rows) > _MAX_LISTED:
+        counts = rows["change"].value_counts()
+        return ", ".join(
+            f"{counts[c]} {'row' if counts[c] == 1 else 'rows'} {c}"
+            for c in ("added", "removed", "corrected")
+            if c in counts
+        )
+    return "; ".join(
+        describe_row_change(r, with_regimen=regimen == "any") for _, r in rows.iterrows()
+    )
 
 
 def _estimate(row, prefix: str) -> str:
@@ -118,6 +222,9 @@ def changes_table(comparison: Comparison) -> pd.DataFrame:
                 comparison.old: _estimate(row, "old"),
                 comparison.new: _estimate(row, "new"),
                 "Difference": MISSING if pd.isna(diff) else f"{100 * diff:+.1f} pp",
+                "Data changes behind it": explain_change(
+                    comparison, row["regimen"], row["outcome"]
+                ),
             }
         )
     columns = [
@@ -128,6 +235,42 @@ def changes_table(comparison: Comparison) -> pd.DataFrame:
         comparison.old,
         comparison.new,
         "Difference",
+        "Data changes behind it",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def row_changes_table(comparison: Comparison) -> pd.DataFrame:
+    """Every analysed outcome row added, removed or corrected, with its notes.
+
+    Columns: ``Study``, ``Combination``, ``Outcome``, ``Change``, ``Before`` and ``After``
+    (events/courses at the time point, kind), ``Notes`` (the row's notes in the data).
+    """
+    columns = ["Study", "Combination", "Outcome", "Change", "Before", "After", "Notes"]
+    if comparison.rows is None:
+        return pd.DataFrame(
+            {"Study": [f"release {comparison.old} kept no outcome rows: nothing to compare"]}
+        )
+
+    def state(row, side: str) -> str:
+        if pd.isna(row[f"{side}_events"]):
+            return MISSING
+        text = f"{_count(row, side)} at {row[f'{side}_timepoint']} ({row[f'{side}_kind']})"
+        if row[f"{side}_superseded_by"]:
+            text += f"; superseded by {row[f'{side}_superseded_by']}, not pooled"
+        return text
+
+    rows = [
+        {
+            "Study": r["study_id"],
+            "Combination": r["regimen"],
+            "Outcome": outcome_label(r["outcome"]),
+            "Change": r["change"],
+            "Before": state(r, "old"),
+            "After": state(r, "new"),
+            "Notes": r["notes"],
+        }
+        for _, r in comparison.rows.iterrows()
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -165,32 +308,48 @@ def history_table(data_dir) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def since_table(ds: Dataset) -> pd.DataFrame:
-    """:func:`changes_table` of the current data against the latest release.
+def since_tables(ds: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Changes and row-changes tables of the current data against the latest release.
 
-    A single explanatory row when nothing changed (or there is no release).
+    :func:`changes_table` and :func:`row_changes_table`; a single explanatory row each when nothing changed (or there is no release).
     """
     since = since_last_release(ds)
     if since is None:
-        return pd.DataFrame({"Result": ["no release yet"]})
-    table = changes_table(since)
-    if table.empty:
-        return pd.DataFrame({"Result": [f"no pooled estimate changed since release {since.old}"]})
-    return table
+        note = pd.DataFrame({"Result": ["no release yet"]})
+        return note, note
+    changes, rows = changes_table(since), row_changes_table(since)
+    if changes.empty:
+        changes = pd.DataFrame(
+            {"Result": [f"no pooled estimate changed since release {since.old}"]}
+        )
+    if rows.empty:
+        rows = pd.DataFrame(
+            {"Study": [f"no analysed outcome row changed since release {since.old}"]}
+        )
+    return changes, rows
 
 
-def latest_tables(data_dir) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Changes table and newly-poolable table of the latest release (placeholders if none)."""
+def latest_tables(data_dir) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Changes, row-changes and newly-poolable tables of the latest release.
+
+    Placeholders (one explanatory row) where there is nothing to show.
+    """
     change = latest_release_changes(data_dir)
     if change is None:
         note = pd.DataFrame({"Result": ["fewer than two releases: nothing to compare"]})
-        return note, note
-    changes, poolable = changes_table(change), poolable_table(change)
+        return note, note, note
+    changes, rows, poolable = (
+        changes_table(change),
+        row_changes_table(change),
+        poolable_table(change),
+    )
     if changes.empty:
         changes = pd.DataFrame({"Result": ["no pooled estimate changed"]})
+    if rows.empty:
+        rows = pd.DataFrame({"Study": ["no analysed outcome row changed"]})
     if poolable.empty:
         poolable = pd.DataFrame({"Regimen": ["none"]})
-    return changes, poolable
+    return changes, rows, poolable
 
 
 def whats_new_facts(ds: Dataset) -> dict[str, str]:

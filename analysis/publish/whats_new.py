@@ -311,7 +311,8 @@ def history_table(data_dir) -> pd.DataFrame:
 def since_tables(ds: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Changes and row-changes tables of the current data against the latest release.
 
-    :func:`changes_table` and :func:`row_changes_table`; a single explanatory row each when nothing changed (or there is no release).
+    :func:`changes_table` and :func:`row_changes_table`; a single explanatory row each
+    when nothing changed (or there is no release).
     """
     since = since_last_release(ds)
     if since is None:

@@ -82,3 +82,40 @@ def test_rendered_bibliography_escapes_html(tmp_path):
     # cannot act as LaTeX markup (pybtex shows some of them with a backslash)
     assert "100%" in out and "#1 a_b ~ &amp; co" in out
     assert "passwd" in out and "unbalanced" in out
+
+
+def test_journal_references_become_articles_and_the_rest_stay_misc():
+    article = pybtex.database.parse_string(
+        bib.bib_entry(
+            {
+                "study_id": "Dolinger2021",
+                "citation": "Dolinger MT, et al. Dual biologic and small molecule therapy. "
+                "Inflamm Bowel Dis. 2021;27(8):1210-1214.",
+                "year": 2021,
+                "doi": "10.1093/ibd/izaa277",
+                "pmid": "33125058",
+            }
+        ),
+        "bibtex",
+    ).entries["Dolinger2021"]
+    assert article.type == "article"
+    assert article.fields["journal"] == "Inflamm Bowel Dis"
+    assert (article.fields["volume"], article.fields["number"]) == ("27", "8")
+    assert article.fields["pages"] == "1210--1214"
+    assert [str(p) for p in article.persons["author"]] == ["Dolinger, M. T.", "others"]
+    abstract = pybtex.database.parse_string(
+        bib.bib_entry(
+            {
+                "study_id": "Abbas2023",
+                "citation": "Abbas R, Akobeng AK. P617 Dual biologic therapy in pediatric IBD. "
+                "ECCO congress abstract (year inferred 2023).",
+                "year": 2023,
+            }
+        ),
+        "bibtex",
+    ).entries["Abbas2023"]
+    assert abstract.type == "misc"
+    assert abstract.fields["howpublished"] == "ECCO congress abstract (year inferred 2023)"
+    # nothing internal (study ids, designs, review versions) is printed in the list
+    text = (paths.BOOK / "references.bib").read_text(encoding="utf-8")
+    assert "study id" not in text and "design case" not in text

@@ -103,7 +103,9 @@ def test_certainty_of_the_data_applies_the_vega_override():
     assert vega["indirectness"].eq(1).all() and vega["indirectness_override"].all()
     assert vega["indirectness_reason"].str.contains("VEGA").all()
     table = tables.grade_table(frame)
-    assert table.loc[table["Regimen"] == "aTNF+GUS", "Indirectness"].eq("serious*").all()
+    shown = table[table["Combination"] == "aTNF+GUS"]
+    assert shown["Indir."].eq("\u22121\u2020").all()  # one level down, by override
+    assert shown["Why downgraded"].str.contains("Indir.: .*VEGA").all()
     facts = pf.grade_facts(frame)
     assert facts["grade_n"] == str(len(frame))
     explorer = frame[

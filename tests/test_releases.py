@@ -221,8 +221,9 @@ def test_latest_release_changes_name_added_studies_and_moves():
     _, new = releases.read_snapshot(change.new)
     assert change.added == sorted(set(new["study_id"]) - set(old["study_id"]))
     table = whats_new.changes_table(change)
-    assert set(table["Change"]) <= {"moved", "new estimate", "no longer estimable"}
-    assert table.columns.tolist()[4:6] == [change.old, change.new]
+    assert table.columns.tolist()[2:4] == [change.old, change.new]
+    moved = table[table["Change (pp)"].str.match(r"^[+-]\d")]
+    assert len(moved) == (change.changed["change"] == "moved").sum()
 
 
 def test_study_citations_refuse_markup():
@@ -321,7 +322,7 @@ def test_diff_rows_and_the_explanation_of_each_moved_pool():
     change = whats_new.compare(
         results, studies, moved, studies, old="1", new="2", old_rows=before, new_rows=after
     )
-    table = whats_new.changes_table(change).set_index("Regimen")["Data changes behind it"]
+    table = whats_new.changes_table(change).set_index("Combination")["Data changes behind it"]
     assert table["VDZ+UST"] == (
         "A: now superseded by H (not pooled); B: 3/4 → 2/4; time point wk 8 → wk 12; "
         "+ H 8/21 (wk 52)"

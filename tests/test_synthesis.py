@@ -98,15 +98,16 @@ def test_regimen_trials_fall_back_to_patients(ds):
 
 
 def test_completeness_table_compares_with_the_paper(ds):
-    table = an.completeness_table(an.completeness_frame(ds)).set_index("Regimen")
-    assert table.at["VDZ+aTNF", "TTs, 2026 paper"] == 40
-    assert table.at["VDZ+aTNF", "TTs missing"] == 40 - 30
+    table = an.completeness_table(an.completeness_frame(ds)).set_index("Combination")
+    assert table.at["VDZ+aTNF", "Courses, 2026 review"] == 40
+    assert table.at["VDZ+aTNF", "Courses missing"] == 40 - 30
     # like for like: the living study E2024 does not count against the 2026 paper
-    assert table.at["VDZ+UST", "TTs, 2022+2026 studies"] == 6
-    assert table.at["VDZ+UST", "TTs missing"] == 12 - 6
-    assert table.at["VDZ+UST", "TTs now"] == 6 + 4
-    assert table.at["VDZ+aTNF", "Serious adverse events"] == "2/30"
-    assert table.at["VDZ+aTNF", "Adverse events"] == "\u2014"
+    assert table.at["VDZ+UST", "Courses, 2022+2026 studies"] == 6
+    assert table.at["VDZ+UST", "Courses missing"] == 12 - 6
+    assert table.at["VDZ+UST", "Courses now"] == 6 + 4
+    # courses with data first, studies in brackets (never "events/courses" style)
+    assert table.at["VDZ+aTNF", "Serious adverse events: courses (studies)"] == "30 (2)"
+    assert table.at["VDZ+aTNF", "Adverse events: courses (studies)"] == "\u2014"
 
 
 def test_summary_table_rows_and_prediction_interval_from_three_studies(ds):
@@ -133,7 +134,7 @@ def test_facts_for_prose(ds):
     complete = an.completeness_facts(an.completeness_frame(ds))
     assert (complete["tts_recovered"], complete["tts_paper_sum"]) == ("36", "52")  # 30 + 6
     bounds = an.published_bounds_facts(ds)
-    assert bounds["published_at_bounds"] == "VDZ+UST serious adverse events 0.0% (12 TTs)"
+    assert bounds["published_at_bounds"] == "VDZ+UST serious adverse events 0.0% (12 courses)"
 
 
 def test_forest_plot_draws_a_diamond_per_pool_and_none_for_a_single_study(ds):

@@ -184,7 +184,7 @@ def _results_index(ds: Dataset, results) -> str:
         )
     return (
         '<table class="table dtt-cite-results"><thead><tr><th>Result id</th>'
-        "<th>Pooled % (95% CI)</th><th>Studies</th><th>TTs</th></tr></thead><tbody>"
+        "<th>Pooled % (95% CI)</th><th>Studies</th><th>Courses</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table>"
     )

@@ -250,7 +250,7 @@ def outcome_completeness_facts(frame: pd.DataFrame) -> dict[str, str]:
 def published_bounds_facts(ds: Dataset, review: str = "anderson2026") -> dict[str, str]:
     """The published pooled rates that sit exactly at 0% or 100%, as a phrase.
 
-    Key ``published_at_bounds``, e.g. ``"UPA+VDZ adverse events 0.0% (2 TTs); ..."``:
+    Key ``published_at_bounds``, e.g. ``"UPA+VDZ adverse events 0.0% (2 courses); ..."``:
     evidence of a transformation that reaches the bounds (Freeman-Tukey) in ``review``.
     """
     pub = ds.published[
@@ -260,7 +260,7 @@ def published_bounds_facts(ds: Dataset, review: str = "anderson2026") -> dict[st
     ]
     phrases = [
         f"{r.regimen} {OUTCOMES[r.outcome].lower()} {r.estimate_pct:.1f}%"
-        + ("" if pd.isna(r.trials) else f" ({int(r.trials)} TTs)")
+        + ("" if pd.isna(r.trials) else f" ({int(r.trials)} courses)")
         for r in pub.itertuples(index=False)
     ]
     return {"published_at_bounds": "; ".join(phrases) if phrases else NONE}

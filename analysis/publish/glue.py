@@ -43,26 +43,26 @@ def html_table(df: pd.DataFrame, *, classes=(), wide: bool = False) -> HTML:
     return HTML(f'<div class="{box}">{table}</div>')
 
 
-def interactive_table(df: pd.DataFrame) -> HTML:
+def interactive_table(df: pd.DataFrame, *, wide: bool = True) -> HTML:
     """A sortable, filterable table (itables' DataTables, served offline with the site).
 
     Cell text is escaped (itables' default); the first column stays in view while the table
-    scrolls sideways. Without JavaScript, the static table is shown.
+    scrolls sideways, and on wide screens the table also uses the page's margin (``wide``).
+    Without JavaScript, the static table is shown.
     """
-    return HTML(
-        itables.to_html_datatable(
-            df,
-            connected=False,
-            display_logo_when_loading=False,
-            showIndex=False,
-            classes="display compact",
-            scrollX=True,
-            fixedColumns={"start": 1},
-            pageLength=25,
-            lengthMenu=[10, 25, 50, 100],
-            autoWidth=False,
-        )
+    table = itables.to_html_datatable(
+        df,
+        connected=False,
+        display_logo_when_loading=False,
+        showIndex=False,
+        classes="display compact",
+        scrollX=True,
+        fixedColumns={"start": 1},
+        pageLength=25,
+        lengthMenu=[10, 25, 50, 100],
+        autoWidth=False,
     )
+    return HTML(f'<div class="full-width">{table}</div>' if wide else table)
 
 
 def glue_facts(facts: Mapping[str, object]) -> None:

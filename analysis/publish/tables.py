@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..datapackage import Dataset
 from ..engine.results import PooledProportion
-from ..review.certainty import DOMAINS, LEVELS
+from ..review.certainty import DOMAINS
 from ..review.reproduction import ROUNDING
 from ..review.selection import STAGES, prisma_counts
 from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis
@@ -25,8 +25,7 @@ from .formatting import (
     outcome_label,
     regimen_label,
 )
-
-_RATING = {0: "not serious", 1: "serious", 2: "very serious"}
+from .sof import SYMBOLS
 
 
 def model_note(pool: PooledProportion) -> str:
@@ -93,21 +92,29 @@ def summary_table(syn: RegimenSynthesis) -> pd.DataFrame:
 def completeness_table(frame: pd.DataFrame) -> pd.DataFrame:
     """:func:`analysis.review.completeness.completeness_frame` as text.
 
-    Per outcome, ``k/TTs`` with data (a dash where no source states it).
+    Per outcome, the courses with data and, in brackets, their studies (``"71 (1)"``; a
+    dash where no source states it). A course is one patient's trial of one combination
+    (the 2026 review's "therapeutic trial", TT).
     """
     table = pd.DataFrame(
         {
-            "Regimen": frame["regimen"],
+            "Combination": frame["regimen"],
             "Studies": frame["studies"],
-            "TTs, 2022+2026 studies": frame["tts_review"],
-            "TTs, 2026 paper": frame["tts_paper"].map(lambda v: MISSING if pd.isna(v) else int(v)),
-            "TTs missing": frame["tts_missing"].map(lambda v: MISSING if pd.isna(v) else int(v)),
-            "TTs now": frame["tts_now"],
+            "Courses, 2022+2026 studies": frame["tts_review"],
+            "Courses, 2026 review": frame["tts_paper"].map(
+                lambda v: MISSING if pd.isna(v) else int(v)
+            ),
+            "Courses missing": frame["tts_missing"].map(
+                lambda v: MISSING if pd.isna(v) else int(v)
+            ),
+            "Courses now": frame["tts_now"],
         }
     )
     for outcome, label in OUTCOMES.items():
         k, n = frame[f"{outcome}_k"], frame[f"{outcome}_n"]
-        table[label] = [f"{a}/{b}" if a else MISSING for a, b in zip(k, n, strict=True)]
+        table[f"{label}: courses (studies)"] = [
+            f"{b} ({a})" if a else MISSING for a, b in zip(k, n, strict=True)
+        ]
     return table
 
 
@@ -254,31 +261,51 @@ def small_study_display(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: Short column names of the GRADE domains in :func:`grade_table`.
+DOMAIN_COLUMNS = {
+    "risk_of_bias": "RoB",
+    "inconsistency": "Incons.",
+    "indirectness": "Indir.",
+    "imprecision": "Imprec.",
+    "publication_bias": "Pub. bias",
+}
+
+
 def grade_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """:func:`analysis.review.certainty.certainty_frame` as text (``*`` marks an override)."""
+    """:func:`analysis.review.certainty.certainty_frame` as a compact evidence profile.
+
+    Columns: ``Combination``, ``Outcome``, ``Rate % (95% CI)`` (pooled counts as
+    ``x/N (CI)``), ``Studies; courses`` (with their designs), one column per GRADE domain
+    (:data:`DOMAIN_COLUMNS`: ``0``, ``−1`` or ``−2`` levels, ``†`` a manual override),
+    ``Certainty`` (GRADE symbols and word) and ``Why downgraded`` (the reason of every
+    downgrade or override, domain by domain).
+    """
     records = []
     for r in frame.to_dict(orient="records"):
+        ci = fmt_interval(r["ci_low"], r["ci_high"])
+        rate = (
+            f"{r['events']}/{fmt_count(r['n'])} ({ci})"
+            if r["kind"] == "counts"
+            else f"{fmt_pct(r['estimate'])} ({ci})"
+        )
+        designs = ", ".join(f"{n} {d.replace('_', ' ')}" for d, n in r["designs"].items())
         record = {
-            "Result": r["result_id"],
+            "Combination": regimen_label(r["regimen"]),
             "Outcome": OUTCOMES[r["outcome"]],
-            "Regimen": r["regimen"],
-            "Studies": f"{r['k']} ("
-            + ", ".join(f"{n} {d.replace('_', ' ')}" for d, n in r["designs"].items())
-            + ")",
-            "TTs": fmt_count(r["n"]),
-            "Pooled % (95% CI)": f"{fmt_pct(r['estimate'])} "
-            f"({fmt_interval(r['ci_low'], r['ci_high'])})",
-            "Start": LEVELS[r["start"]],
+            "Rate % (95% CI)": rate,
+            "Studies; courses": f"{r['k']} ({designs}); {fmt_count(r['n'])}",
         }
-        for domain in DOMAINS:
-            label = domain.replace("_", " ").capitalize()
-            record[label] = _RATING[r[domain]] + ("*" if r[f"{domain}_override"] else "")
-        record["Certainty"] = r["certainty"]
-        record["Reasons"] = "; ".join(
-            f"{d.replace('_', ' ')}: {r[f'{d}_reason']}"
+        for domain, label in DOMAIN_COLUMNS.items():
+            record[label] = ("0" if r[domain] == 0 else f"\u2212{r[domain]}") + (
+                "\u2020" if r[f"{domain}_override"] else ""
+            )
+        record["Certainty"] = f"{SYMBOLS[r['level']]} {r['certainty']}"
+        reasons = [
+            f"{DOMAIN_COLUMNS[d]}: {r[f'{d}_reason']}"
             for d in DOMAINS
             if r[d] or r[f"{d}_override"]
-        )
+        ]
+        record["Why downgraded"] = "; ".join(reasons) or "not downgraded"
         records.append(record)
     return pd.DataFrame(records)
 

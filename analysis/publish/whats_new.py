@@ -200,41 +200,38 @@ def _estimate(row, prefix: str) -> str:
         return MISSING
     ci = fmt_interval(float(row[f"{prefix}_ci_low"]), float(row[f"{prefix}_ci_high"]))
     k, n = int(row[f"{prefix}_k"]), int(row[f"{prefix}_n"])
-    return f"{fmt_pct(float(estimate))} ({ci}); k={k}, n={n}"
+    studies = "1 study" if k == 1 else f"{k} studies"
+    return f"{fmt_pct(float(estimate))} ({ci}), {studies}, {n} courses"
 
 
 def changes_table(comparison: Comparison) -> pd.DataFrame:
     """Results that moved, appeared or disappeared, with old and new values.
 
-    Columns: ``Result`` (stable id), ``Outcome``, ``Regimen``, ``Change``,
-    ``<old>`` and ``<new>`` (pooled % (95% CI); k studies, n TTs), ``Difference``
-    (percentage points).
+    Columns: ``Combination``, ``Outcome``, ``<old>`` and ``<new>`` (pooled % (95% CI),
+    studies, courses; "—" where there was or is no estimate), ``Change (pp)`` (percentage
+    points) and ``Data changes behind it`` (:func:`explain_change`).
     """
     rows = []
     for _, row in comparison.changed.iterrows():
         diff = row["new_estimate"] - row["old_estimate"]
         rows.append(
             {
-                "Result": row["result_id"],
+                "Combination": "any combination" if row["regimen"] == "any" else row["regimen"],
                 "Outcome": outcome_label(row["outcome"]),
-                "Regimen": "any combination" if row["regimen"] == "any" else row["regimen"],
-                "Change": _CHANGE[row["change"]],
                 comparison.old: _estimate(row, "old"),
                 comparison.new: _estimate(row, "new"),
-                "Difference": MISSING if pd.isna(diff) else f"{100 * diff:+.1f} pp",
+                "Change (pp)": _CHANGE[row["change"]] if pd.isna(diff) else f"{100 * diff:+.1f}",
                 "Data changes behind it": explain_change(
                     comparison, row["regimen"], row["outcome"]
                 ),
             }
         )
     columns = [
-        "Result",
+        "Combination",
         "Outcome",
-        "Regimen",
-        "Change",
         comparison.old,
         comparison.new,
-        "Difference",
+        "Change (pp)",
         "Data changes behind it",
     ]
     return pd.DataFrame(rows, columns=columns)
@@ -316,12 +313,12 @@ def since_tables(ds: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     since = since_last_release(ds)
     if since is None:
-        note = pd.DataFrame({"Result": ["no release yet"]})
+        note = pd.DataFrame({"Combination": ["no release yet"]})
         return note, note
     changes, rows = changes_table(since), row_changes_table(since)
     if changes.empty:
         changes = pd.DataFrame(
-            {"Result": [f"no pooled estimate changed since release {since.old}"]}
+            {"Combination": [f"no pooled estimate changed since release {since.old}"]}
         )
     if rows.empty:
         rows = pd.DataFrame(
@@ -337,7 +334,7 @@ def latest_tables(data_dir) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """
     change = latest_release_changes(data_dir)
     if change is None:
-        note = pd.DataFrame({"Result": ["fewer than two releases: nothing to compare"]})
+        note = pd.DataFrame({"Combination": ["fewer than two releases: nothing to compare"]})
         return note, note, note
     changes, rows, poolable = (
         changes_table(change),
@@ -345,7 +342,7 @@ def latest_tables(data_dir) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         poolable_table(change),
     )
     if changes.empty:
-        changes = pd.DataFrame({"Result": ["no pooled estimate changed"]})
+        changes = pd.DataFrame({"Combination": ["no pooled estimate changed"]})
     if rows.empty:
         rows = pd.DataFrame({"Study": ["no analysed outcome row changed"]})
     if poolable.empty:

@@ -207,7 +207,8 @@ def certainty_frame(ds: Dataset, outcomes=None, *, method: str = PRIMARY) -> pd.
     Returns
     -------
     DataFrame
-        One row per pool: ``result_id`` (stable id), ``outcome, regimen, k, n, events,
+        One row per pool: ``result_id`` (stable id), ``outcome, regimen, kind`` (of the
+        :class:`~analysis.engine.results.PooledProportion`), ``k, n, events,
         estimate, ci_low, ci_high``, ``designs`` (design -> number of studies), ``start``
         (1-4), per domain of :data:`DOMAINS` ``<domain>`` (downgrade 0-2),
         ``<domain>_reason`` and ``<domain>_override`` (bool), ``level`` (1-4) and
@@ -225,6 +226,7 @@ def certainty_frame(ds: Dataset, outcomes=None, *, method: str = PRIMARY) -> pd.
                 "result_id": f"{outcome}/{regimen}/{method}",
                 "outcome": outcome,
                 "regimen": regimen,
+                "kind": pool.kind,
                 "k": pool.k,
                 "n": pool.n_total,
                 "events": pool.events_total,

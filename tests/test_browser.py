@@ -1,12 +1,16 @@
 """Load every page of the built site in headless Chromium (slow).
 
 The site of the session-wide ``repo`` build is served on 127.0.0.1 (random free port) and
-every chapter is opened in Debian's ``chromium`` driven by Playwright (no browser download;
-``CHROMIUM_PATH`` overrides the executable). Requests that leave localhost (CDN scripts,
-fonts) are answered with an empty response, so the test needs no network. Checked: no
-console error or uncaught exception, no failed local request, no broken image, every
-internal link and fragment resolves, the forest plots are rendered, a glued headline
-number, the cite block and the downloads are present.
+every page (chapters and combination pages) is opened at 1280 x 900 and 390 x 844 in
+Debian's ``chromium`` driven by Playwright (no browser download; ``CHROMIUM_PATH``
+overrides the executable). Requests that leave localhost (CDN scripts, fonts) are answered
+with an empty response, so the test needs no network. Checked: no console error or
+uncaught exception, no failed local request, no broken image, no page wider than the
+screen, every figure vector or sharp with an alt text that is not a file name, the summary
+of findings names every combination with data and links its page, every internal link and
+fragment resolves, the forest plots are rendered, a glued headline number, the cite block
+and the downloads are present. Full-page screenshots of every visit are saved (see
+:func:`screenshot_dir`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 from conftest import CHAPTERS
+
+from analysis import paths
 
 pytestmark = pytest.mark.slow
 
@@ -72,48 +78,129 @@ JS_REPORT = """() => ({
   forest: Array.from(document.querySelectorAll('figure[id^="fig-"][id$="-forest"] img, '
                                                + '[id^="fig-"][id$="-forest"] img'))
                .map(i => ({id: i.closest('[id]').id, width: i.naturalWidth})),
+  overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  figures: Array.from(document.querySelectorAll('figure img, .cell_output img'))
+               .map(i => ({src: i.currentSrc || i.src, alt: i.getAttribute('alt') || '',
+                           natural: i.naturalWidth, shown: i.getBoundingClientRect().width})),
+  sof: Array.from(document.querySelectorAll('table.dtt-sof tbody tr')).map(tr => ({
+         id: tr.id, head: tr.querySelector('th').innerText, text: tr.innerText,
+         links: Array.from(tr.querySelectorAll('a[href]')).map(a => a.href)})),
 })"""
+
+#: Viewports every page is checked at: a laptop and a phone.
+VIEWPORTS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every page of the site to check: the chapters and the generated combination pages."""
+    combinations = sorted(p.stem for p in (site / "combinations").glob("*.html"))
+    return [*CHAPTERS, *(f"combinations/{c}" for c in combinations)]
+
+
+def screenshot_dir() -> Path:
+    """Where the screenshots go (``$SCREENSHOT_DIR``, else ``test-artifacts/screenshots``)."""
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or paths.ROOT / "test-artifacts" / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="module")
-def pages(server):
-    """Open every chapter; return {name: report} with console errors and failures."""
+def visits(server):
+    """Open every page at both viewports; return {(name, viewport): report}.
+
+    Each report holds the page's console errors and failed requests; a full-page
+    screenshot of every visit is saved in :func:`screenshot_dir` for a person to look at.
+    """
     executable = chromium_path()
     if executable is None:
         pytest.skip("Chromium not installed (apt-get install -y chromium); browser test skipped")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
-    base, _ = server
+    base, site = server
+    shots = screenshot_dir()
     reports = {}
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=FLAGS)
-        context = browser.new_context()
+        for label, viewport in VIEWPORTS.items():
+            context = browser.new_context(viewport=viewport)
 
-        def route(r):
-            host = urlparse(r.request.url).hostname
-            if host in ("127.0.0.1", "localhost") or r.request.url.startswith("data:"):
-                r.continue_()
-            else:  # offline: stub every external resource
-                r.fulfill(status=200, body="", content_type="text/plain")
+            def route(r):
+                host = urlparse(r.request.url).hostname
+                if host in ("127.0.0.1", "localhost") or r.request.url.startswith("data:"):
+                    r.continue_()
+                else:  # offline: stub every external resource
+                    r.fulfill(status=200, body="", content_type="text/plain")
 
-        context.route("**/*", route)
-        for name in CHAPTERS:
-            page = context.new_page()
-            errors, failed = [], []
-            page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda exc, e=errors: e.append(f"uncaught: {exc}"))
-            page.on("requestfailed", lambda r, f=failed: f.append(r.url))
-            page.on(
-                "response",
-                lambda r, f=failed: f.append(f"{r.status} {r.url}") if r.status >= 400 else None,
-            )
-            response = page.goto(base + f"{name}.html", wait_until="load")
-            page.wait_for_load_state("networkidle")
-            report = page.evaluate(JS_REPORT)
-            report.update(status=response.status, errors=errors, failed=failed)
-            reports[name] = report
-            page.close()
+            context.route("**/*", route)
+            for name in site_pages(site):
+                page = context.new_page()
+                errors, failed = [], []
+                page.on(
+                    "console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None
+                )
+                page.on("pageerror", lambda exc, e=errors: e.append(f"uncaught: {exc}"))
+                page.on("requestfailed", lambda r, f=failed: f.append(r.url))
+                page.on(
+                    "response",
+                    lambda r, f=failed: (
+                        f.append(f"{r.status} {r.url}") if r.status >= 400 else None
+                    ),
+                )
+                response = page.goto(base + f"{name}.html", wait_until="load")
+                page.wait_for_load_state("networkidle")
+                report = page.evaluate(JS_REPORT)
+                report.update(status=response.status, errors=errors, failed=failed)
+                reports[name, label] = report
+                page.screenshot(
+                    path=shots / f"{name.replace('/', '_')}_{label}.png", full_page=True
+                )
+                page.close()
+            context.close()
         browser.close()
     return reports
+
+
+@pytest.fixture(scope="module")
+def pages(visits):
+    """The laptop-width reports, by page name."""
+    return {name: report for (name, label), report in visits.items() if label == "1280"}
+
+
+def test_no_page_scrolls_sideways_at_1280_or_390(visits):
+    wide = {f"{name} @ {label}px": r["overflow"] for (name, label), r in visits.items()}
+    assert {k: v for k, v in wide.items() if v > 0} == {}
+    assert len(wide) >= 2 * (len(CHAPTERS) + 1)  # every chapter and a combination page
+
+
+def test_figures_are_sharp_and_described(visits):
+    problems = []
+    for (name, label), report in visits.items():
+        for figure in report["figures"]:
+            src, alt = figure["src"], figure["alt"].strip()
+            vector = urlparse(src).path.endswith(".svg")
+            if not vector and figure["natural"] < 1.5 * figure["shown"]:
+                problems.append(f"{name} @ {label}: {src} is raster below 1.5x its shown width")
+            if not alt or "_images/" in alt or alt.rsplit(".", 1)[-1] in {"svg", "png", "jpg"}:
+                problems.append(f"{name} @ {label}: {src} has alt text {alt!r}")
+    assert problems == [], "\n".join(problems)
+
+
+def test_summary_of_findings_names_every_combination_and_links_its_page(pages, repo, server):
+    import analysis as an
+    from analysis.review.summary import slug
+
+    base, site = server
+    sof = an.summary_of_findings(an.load_dataset(repo / "data"))
+    rows = {r["id"]: r for r in pages["intro"]["sof"]}
+    with_data = sorted(set(sof.loc[sof["kind"] != "", "regimen"]))
+    assert with_data, "no combination with data"
+    for regimen in with_data:
+        row = rows.get(f"sof-{slug(regimen)}")
+        assert row is not None, f"summary of findings has no row for {regimen}: {sorted(rows)}"
+        assert row["head"].startswith(regimen)
+        assert any(level in row["text"] for level in ("High", "Moderate", "Low", "Very low"))
+        page = f"combinations/{slug(regimen)}.html"
+        assert base + page in row["links"], f"{regimen}: no link to {page}"
+        assert (site / page).is_file()
 
 
 def test_every_page_loads_without_console_errors(pages):
@@ -176,7 +263,7 @@ def test_glued_headline_number_and_cite_block_are_shown(pages, repo):
     ds = an.load_dataset(repo / "data")
     facts = an.outcome_facts(an.synthesise(ds, "ae"))
     assert facts["ae_any"] in pages["safety"]["text"]
-    assert facts["ae_range"] in pages["safety"]["text"]
+    assert facts["ae_rates"] in pages["safety"]["text"]
     for name, report in pages.items():
         assert "Cite this chapter" in report["text"], name
         assert ds.sha256 in report["text"], name

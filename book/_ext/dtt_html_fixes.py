@@ -7,11 +7,24 @@
 2. pydata-sphinx-theme logs "Got invalid theme mode: . Resetting to auto." on a first
    visit because Jupyter Book leaves ``default_mode`` empty; it is set to ``auto`` (the
    theme's own fallback).
+3. sphinx-book-theme hides the page's table of contents while a ``full-width`` element
+   (our wide tables) is on screen, and throws "Cannot read properties of null (reading
+   'classList')" on a page without sub-sections, which has no such sidebar.
+   :data:`SIDEBAR_PLACEHOLDER` adds an empty, hidden one there before the theme looks.
 
 It also serves itables' DataTables bundle offline (:func:`add_itables`).
 
 ``tests/test_browser.py`` loads every page in Chromium and fails on any console error.
 """
+
+#: Inline script: an empty, hidden secondary sidebar on pages that have none (fix 3).
+SIDEBAR_PLACEHOLDER = (
+    'document.addEventListener("DOMContentLoaded", () => {'
+    ' if (!document.querySelector("div.bd-sidebar-secondary")) {'
+    ' const d = document.createElement("div");'
+    ' d.className = "bd-sidebar-secondary"; d.style.display = "none";'
+    " document.body.appendChild(d); } });"
+)
 
 
 def dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -67,4 +80,5 @@ def setup(app):
     """Register the page-context hook (after the theme's own) and the offline tables."""
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("builder-inited", add_itables)
+    app.add_js_file(None, body=SIDEBAR_PLACEHOLDER)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -145,6 +145,15 @@ def _studies(ds: Dataset, regimen: str, rob: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=STUDY_COLUMNS)
 
 
+def _outcomes_sentence(n_with_data: int, missing: list[str]) -> str:
+    """How many of the six outcomes have data, in words (naming those without)."""
+    if not missing:
+        return "all six outcomes"
+    if not n_with_data:
+        return "none of the six outcomes"
+    return f"{n_with_data} of the six outcomes (none for: {', '.join(missing)})"
+
+
 def combination_page(ds: Dataset, regimen: str) -> CombinationPage:
     """Everything the page of one combination shows.
 
@@ -192,11 +201,9 @@ def combination_page(ds: Dataset, regimen: str) -> CombinationPage:
         "comb_title": title,
         "comb_studies": fmt_count(len(held)),
         "comb_courses": fmt_count(pd.to_numeric(held["Courses"], errors="coerce").sum()),
-        "comb_outcomes": fmt_count(len(with_data)),
-        "comb_missing": ", ".join(
-            SHORT[o].lower() for o in frame.loc[frame["kind"] == "", "outcome"]
-        )
-        or "none",
+        "comb_outcomes": _outcomes_sentence(
+            len(with_data), [SHORT[o].lower() for o in frame.loc[frame["kind"] == "", "outcome"]]
+        ),
         "comb_marks": "; ".join(f"{m} {t}" for m, t in MARKS.items()),
     }
     return page
@@ -242,7 +249,7 @@ an.glue_page(page)
 
 **{{glue:text}}`comb_title`.** Our data hold {{glue:text}}`comb_studies` studies with
 {{glue:text}}`comb_courses` courses on this combination, with results for
-{{glue:text}}`comb_outcomes` of the six outcomes (none for: {{glue:text}}`comb_missing`).
+{{glue:text}}`comb_outcomes`.
 Every number below is computed from the data package on every build.
 
 (comb-{name}-glance)=

@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install validate book serve test test-fast lint crosscheck bench clean
+.PHONY: help install validate book versions serve test test-fast lint crosscheck bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ validate: $(STAMP)  ## Check data/ and report every problem as file:row:column
 
 book: $(STAMP)  ## Validate data, build the book, publish it atomically to book/_build/html
 	$(PY) scripts/build_book.py
+
+versions: book  ## Build each release not yet built from its git tag into v/X.Y.Z/, publish all
+	$(PY) scripts/build_versions.py
 
 serve: book  ## Preview the built site on http://localhost:8000
 	$(PY) -m http.server --directory book/_build/html 8000
@@ -45,5 +48,5 @@ bench: $(STAMP)  ## Time the book build and the pooling engine
 	$(PY) bench/build.py
 	$(PY) bench/engine.py
 
-clean:  ## Remove build outputs (keeps .venv)
-	rm -rf book/_build .pytest_cache .hypothesis
+clean:  ## Remove build outputs and built releases (keeps .venv)
+	rm -rf book/_build .pytest_cache .hypothesis test-artifacts

@@ -316,6 +316,11 @@ def build(root: Path, force: bool = False, workers: int | None = None) -> int:
         shutil.rmtree(staging)
         print("build_book: downloads failed; published site untouched", file=sys.stderr)
         return 1
+    # Version banner on every page, and the releases built by `make versions` under v/.
+    if _run([sys.executable, "-m", "analysis.publish.versions", str(staging), str(root)], env):
+        shutil.rmtree(staging)
+        print("build_book: versions failed; published site untouched", file=sys.stderr)
+        return 1
     if site.exists():
         os.replace(site, old)
     os.replace(staging, site)

@@ -10,8 +10,16 @@ MINOR = data changed, PATCH = no pooled value and no study changed) and is compu
 typed. ``--as-of`` restricts the data to studies of the given ``review_version`` values: it
 is how release 1.0.0 (the 2022 and 2026 reviews' evidence, search to 2024-01-31) was derived
 from today's data package, which also holds the living update's studies. The command writes
-``data/snapshots/<version>.csv``, ``data/snapshots/<version>-studies.csv``, appends a row
-to ``data/releases.csv`` and sets ``version`` and ``date-released`` in ``CITATION.cff``.
+``data/snapshots/<version>.csv``, ``data/snapshots/<version>-studies.csv`` and
+``data/snapshots/<version>-rows.csv`` (the analysed outcome rows, which What's New compares),
+declares them in ``datapackage.json``, appends a row to ``data/releases.csv`` (``site =
+tagged``) and sets ``version`` and ``date-released`` in ``CITATION.cff``.
+
+Then commit, tag and publish (the release's own site is built from its tag)::
+
+    git add -A && git commit -m "Release X.Y.Z"
+    git tag vX.Y.Z && git push && git push --tags
+    make versions          # builds vX.Y.Z into book/_build/html/v/X.Y.Z/
 """
 
 from __future__ import annotations
@@ -109,7 +117,12 @@ def main(argv: list[str] | None = None) -> int:
         data_dir=data_dir,
     )
     update_citation_cff(args.root / "CITATION.cff", plan["version"], args.date)
-    print(f"wrote data/releases.csv, data/snapshots/{plan['version']}*.csv, CITATION.cff")
+    version = plan["version"]
+    print(f"wrote data/releases.csv, data/snapshots/{version}*.csv, CITATION.cff")
+    print(
+        f"next: git add -A && git commit -m 'Release {version}' && git tag v{version}; "
+        "then git push --tags and make versions"
+    )
     return 0
 
 

@@ -30,6 +30,7 @@ CHAPTERS = (
     "discussion",
     "studies",
     "whats_new",
+    "versions",
     "selection",
     "certainty",
     "reproduction",

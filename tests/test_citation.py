@@ -101,3 +101,15 @@ def test_release_status_flags_unreleased_changes(ds):
     assert status["status"] == expected
     changed = dataclasses.replace(ds, studies=ds.studies.iloc[1:])
     assert cite.release_status(changed)["status"] == "unreleased changes"
+
+
+def test_a_release_is_cited_by_its_own_versioned_url():
+    meta = {"url": "https://example.org/review"}
+    released = {"version": "3.1.0", "status": "released"}
+    changed = {"version": "3.1.0", "status": "unreleased changes"}
+    assert cite.chapter_url(meta, released, "safety") == (
+        "https://example.org/review/v/3.1.0/safety.html"
+    )
+    assert cite.chapter_url(meta, changed, "combinations/vdz-ust") == (
+        "https://example.org/review/combinations/vdz-ust.html"
+    )

@@ -360,3 +360,11 @@ def test_every_release_keeps_its_rows_and_they_match_its_results():
                 (pooled["outcome"] == result.outcome) & (pooled["regimen"] == result.regimen)
             ]
             assert pool["total"].sum() == result.n, result.result_id
+
+
+def test_a_study_no_longer_in_the_data_is_named_not_cited():
+    text = whats_new.cite_studies(["Alayo2021", "Alayo2020"], {"Alayo2020"})
+    assert text == "{cite:t}`Alayo2020`; `Alayo2021` (no longer in the data package)"
+    assert whats_new.cite_studies([], set()) == "none"
+    with pytest.raises(ValueError):
+        whats_new.cite_studies(["x`}{bad"], set())

@@ -110,6 +110,18 @@ def anchor_id(label: str) -> str:
     return make_id(label)
 
 
+def chapter_url(meta: Mapping, release: Mapping, chapter: str) -> str:
+    """The URL to cite a chapter by.
+
+    The release's own, never-rebuilt copy (``<site>/v/<version>/<chapter>.html``) when the
+    data are exactly the latest release's; otherwise the unversioned URL of the latest
+    build (whose numbers may change).
+    """
+    if release.get("status") == "released":
+        return site_url(meta) + f"v/{release['version']}/{chapter}.html"
+    return site_url(meta) + f"{chapter}.html"
+
+
 def release_status(ds: Dataset) -> dict[str, str]:
     """The latest release and whether the current data are exactly that release.
 
@@ -219,14 +231,17 @@ def cite_block(
     source = root / "book" / f"{chapter}.md"
     title = title or chapter_title(chapter, root / "book")
     to_root = "../" * chapter.count("/")
-    url = site_url(meta) + f"{chapter}.html"
     release = release_status(ds)
+    url = chapter_url(meta, release, chapter)
     if release["version"]:
         version = (
             f"{release['version']} (released {release['date']}, search to {release['search_date']})"
         )
         if release["status"] != "released":
-            version += f"; the data have changed since {release['version']}: unreleased changes"
+            version += (
+                f"; the data have changed since {release['version']}: unreleased changes, "
+                "not citable as a release (the URL below shows whatever the latest build is)"
+            )
     else:
         version = "no release yet"
     labels = chapter_labels(chapter, root / "book") if source.exists() else []

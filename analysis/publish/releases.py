@@ -50,8 +50,13 @@ RELEASE_COLUMNS = (
     "review_version",
     "change",
     "data_sha256",
+    "site",
+    "commit",
     "summary",
 )
+#: Values of the ``site`` column: built from the git tag ``v<version>``, or no site of its
+#: own (the release exists as its snapshots only).
+SITES = ("tagged", "none")
 #: Values of the ``change`` column.
 CHANGES = ("major", "minor", "patch")
 #: Columns of a results snapshot (as :func:`analysis.results_table`).
@@ -299,10 +304,14 @@ def write_release(
         "review_version": review_version,
         "change": change,
         "data_sha256": evidence_sha256(ds),
+        "site": "tagged",
+        "commit": "",
         "summary": summary,
     }
     history = pd.concat([history, pd.DataFrame([row])], ignore_index=True)
-    history.to_csv(releases_path(data_dir), index=False, lineterminator="\n")
+    history.reindex(columns=list(RELEASE_COLUMNS)).to_csv(
+        releases_path(data_dir), index=False, lineterminator="\n"
+    )
     declare_snapshots(version, data_dir)
     return read_releases(data_dir)
 

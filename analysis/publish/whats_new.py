@@ -415,7 +415,22 @@ def whats_new_facts(ds: Dataset) -> dict[str, str]:
             "n_moved": fmt_count((rows["change"] == "moved").sum()),
             "n_new_estimates": fmt_count((rows["change"] == "added").sum()),
             "n_poolable": fmt_count(len(change.poolable)),
-            "added_cites": study_citations(change.added),
-            "removed_cites": study_citations(change.removed),
+            "added_cites": cite_studies(change.added, set(ds.studies["study_id"])),
+            "removed_cites": cite_studies(change.removed, set(ds.studies["study_id"])),
         }
     return facts
+
+
+def cite_studies(ids, known) -> str:
+    """MyST citations of ``ids``, naming an id not in ``known`` as plain code text.
+
+    A study removed or renamed since has no bibliography entry any more: citing it would
+    break the build.
+    """
+    ids = list(ids)
+    if not ids:
+        return "none"
+    study_citations(ids)  # raises on an id that is not safe to write into MyST
+    cited = study_citations([i for i in ids if i in known])
+    gone = [f"`{i}` (no longer in the data package)" for i in ids if i not in known]
+    return "; ".join(part for part in ([cited] if cited != "none" else []) + gone)

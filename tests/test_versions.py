@@ -1,0 +1,169 @@
+"""Two releases built from their tags: an old release keeps its own numbers (slow).
+
+In a throw-away git repository (a copy of this one), release 3.0.0 is cut and tagged, an
+adverse-event count is then changed and release 3.1.0 cut and tagged, and
+``scripts/build_versions.py`` builds both from their tags after ``make book``'s build of
+the latest. The old release must still show its own pooled rate, say that it is not the
+latest (linking to it), and give a cite URL that resolves inside the built site.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from conftest import build, copy_repo, page, page_text
+
+pytestmark = pytest.mark.slow
+
+REGIMEN = "VDZ+UST"
+
+
+def _git(root, *args):
+    subprocess.run(
+        ["git", "-C", str(root), *args],
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.org",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.org",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(root),
+        },
+    )
+
+
+def _release(root, date):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(root / "scripts" / "release.py"),
+            "--root",
+            str(root),
+            "--search-date",
+            "2026-12-02",
+            "--review-version",
+            "living",
+            "--date",
+            date,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return re.search(r"release (\d+\.\d+\.\d+)", result.stdout).group(1)
+
+
+def _commit_and_tag(root, version):
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", f"release {version}")
+    _git(root, "tag", f"v{version}")
+
+
+def _ae_rate(root):
+    import analysis as an
+
+    pool = an.synthesise(an.load_dataset(root / "data"), "ae").pools[REGIMEN]
+    return an.fmt_pct(pool.estimate)
+
+
+@pytest.fixture(scope="module")
+def two_releases(tmp_path_factory):
+    root = copy_repo(tmp_path_factory.mktemp("versions") / "repo")
+    (root / ".gitignore").write_text("book/_build/\n__pycache__/\n")
+    _git(root, "init", "-q")
+    first = _release(root, "2026-12-02")
+    _commit_and_tag(root, first)
+    old_rate = _ae_rate(root)
+
+    outcomes = pd.read_csv(root / "data" / "outcomes.csv", dtype=str, keep_default_na=False)
+    arms = pd.read_csv(root / "data" / "arms.csv", dtype=str, keep_default_na=False)
+    arm = arms.loc[arms["regimen"] == REGIMEN, "arm_id"]
+    row = outcomes.index[
+        (outcomes["outcome"] == "ae")
+        & outcomes["arm_id"].isin(arm)
+        & (outcomes["analysed"] == "true")
+    ][0]
+    total = int(outcomes.at[row, "total"])
+    outcomes.at[row, "events"] = str(total if int(outcomes.at[row, "events"]) < total else 0)
+    outcomes.to_csv(root / "data" / "outcomes.csv", index=False, lineterminator="\n")
+    second = _release(root, "2026-12-03")
+    _commit_and_tag(root, second)
+    new_rate = _ae_rate(root)
+    assert old_rate != new_rate
+
+    result = build(root)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    versions = subprocess.run(
+        [
+            sys.executable,
+            str(root / "scripts" / "build_versions.py"),
+            "--root",
+            str(root),
+            "--only",
+            first,
+            second,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert versions.returncode == 0, versions.stdout[-3000:] + versions.stderr[-3000:]
+    return root, first, second, old_rate, new_rate
+
+
+def test_the_old_release_keeps_its_own_numbers(two_releases):
+    root, first, second, old_rate, new_rate = two_releases
+    page_name = "combinations/vdz-ust"
+    old = page_text(root, f"v/{first}/{page_name}")
+    new = page_text(root, f"v/{second}/{page_name}")
+    latest = page_text(root, page_name)
+    assert old_rate in old and new_rate not in old
+    assert new_rate in new and new_rate in latest
+
+
+def test_the_old_release_says_so_and_links_the_latest(two_releases):
+    root, first, second, _, _ = two_releases
+    site = root / "book" / "_build" / "html"
+    text = page_text(root, f"v/{first}/safety")
+    assert f"You are reading version {first}" in text
+    assert f"The latest is version {second}" in text and f"Since {first}:" in text
+    html = page(root, f"v/{first}/safety")
+    link = re.search(r'The latest is <a href="([^"]+)"', html).group(1)
+    assert (site / "v" / first / link).resolve() == (site / "safety.html").resolve()
+    assert f"Version {second}" in page_text(root, "safety")  # the latest says which it is
+
+
+def test_the_cite_url_of_a_release_resolves_inside_the_site(two_releases):
+    from analysis.publish.cite import citation_metadata, site_url
+
+    root, first, _, _, _ = two_releases
+    base = site_url(citation_metadata(root))
+    html = page(root, f"v/{first}/safety")
+    url = re.search(r"<strong>URL</strong>: <a[^>]+href=\"([^\"]+)\"", html).group(1)
+    assert url == f"{base}v/{first}/safety.html"
+    assert (root / "book" / "_build" / "html" / url.removeprefix(base)).is_file()
+
+
+def test_a_built_release_is_not_rebuilt(two_releases):
+    root, first, _, _, _ = two_releases
+    again = subprocess.run(
+        [
+            sys.executable,
+            str(root / "scripts" / "build_versions.py"),
+            "--root",
+            str(root),
+            "--only",
+            first,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 0, again.stderr
+    assert f"{first} already built (cached)" in again.stdout
+    assert "building" not in again.stdout

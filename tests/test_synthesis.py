@@ -238,3 +238,18 @@ def test_clinical_subgroups_on_the_data():
         assert rows["k"].sum() <= pooled.k
     facts = an.subgroup_facts(frame)
     assert int(facts["sg_n_tested"]) <= int(facts["sg_n"])
+
+
+def test_headline_rates_carry_the_mark_of_numbers_taken_from_the_2026_review():
+    ds = an.load_dataset()
+    # Sands2007's AE and SAE counts come from the 2026 review (kind target_review)
+    sands = ds.outcomes[ds.outcomes["arm_id"].str.startswith("Sands2007/")]
+    assert set(sands.loc[sands["analysed"], "kind"]) == {"target_review"}
+    ae = an.synthesise(ds, "ae")
+    assert "NAT+aTNF \u2021" in an.outcome_facts(ae)["ae_rates"]
+    findings = an.key_findings(
+        {o: an.synthesise(ds, o) for o in an.OUTCOMES},
+        an.certainty_frame(ds),
+        an.outcome_completeness(ds),
+    )
+    assert "\u2021 count taken from the 2026 review" in findings

@@ -14,7 +14,7 @@ from ..review.completeness import completeness_summary
 from ..review.reproduction import CIRCULAR, DIFFERS, MATCH, NO_DATA
 from ..review.robustness import INFLUENCE_THRESHOLD
 from ..review.settings import METHODS
-from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis, regimen_trials
+from ..review.synthesis import MARKS, MIXED, OUTCOMES, RegimenSynthesis, regimen_trials
 from .formatting import (
     fmt_count,
     fmt_courses,
@@ -54,17 +54,24 @@ def rates_sentence(syn: RegimenSynthesis) -> str:
 
     e.g. ``"Estimated rates ranged from 6.2% (Tofa+VDZ; 2 studies, 16 courses) to 8.3% (...);
     no serious adverse events in NAT+aTNF (0/52 courses) and Tofa+UST (0/13 courses)."``
-    Pools with no events, or only events, are named with their counts.
+    Pools with no events, or only events, are named with their counts. A combination
+    carries the marks of its studies (:data:`analysis.review.synthesis.MARKS`, e.g. ‡ for a
+    count taken from the 2026 review).
     """
     label = syn.label.lower()
+
+    def named(regimen: str) -> str:  # the combination with the marks of its studies
+        marks = "".join(sorted(set("".join(syn.marks(regimen).values()))))
+        return f"{regimen} {marks}" if marks else regimen
+
     rated = {r: p for r, p in syn.pools.items() if p.kind != "counts"}
     none = [
-        f"{r} (0/{fmt_courses(p.n_total)})"
+        f"{named(r)} (0/{fmt_courses(p.n_total)})"
         for r, p in syn.pools.items()
         if p.kind == "counts" and p.events_total == 0
     ]
     every = [
-        f"{r} ({fmt_count(p.events_total)}/{fmt_courses(p.n_total)})"
+        f"{named(r)} ({fmt_count(p.events_total)}/{fmt_courses(p.n_total)})"
         for r, p in syn.pools.items()
         if p.kind == "counts" and p.events_total > 0
     ]
@@ -73,14 +80,15 @@ def rates_sentence(syn: RegimenSynthesis) -> str:
         low = min(rated, key=lambda r: rated[r].estimate)
         high = max(rated, key=lambda r: rated[r].estimate)
         parts.append(
-            f"estimated rates ranged from {fmt_pct(rated[low].estimate)} ({low}; "
-            f"{_behind(rated[low])}) to {fmt_pct(rated[high].estimate)} ({high}; "
+            f"estimated rates ranged from {fmt_pct(rated[low].estimate)} ({named(low)}; "
+            f"{_behind(rated[low])}) to {fmt_pct(rated[high].estimate)} ({named(high)}; "
             f"{_behind(rated[high])})"
         )
     elif rated:
         ((regimen, pool),) = rated.items()
         parts.append(
-            f"the only estimated rate was {fmt_pct(pool.estimate)} ({regimen}; {_behind(pool)})"
+            f"the only estimated rate was {fmt_pct(pool.estimate)} ({named(regimen)}; "
+            f"{_behind(pool)})"
         )
     if none:
         parts.append(f"no {label} in {_and(none)}")
@@ -421,6 +429,10 @@ def key_findings(syntheses: dict, certainty: pd.DataFrame, per_outcome: pd.DataF
         "small, mostly retrospective and uncontrolled series; the rates describe what happened "
         "to treated patients, not what a combination adds over one drug."
     )
+    text = "\n".join(lines)
+    used = [f"{m} {meaning}" for m, meaning in MARKS.items() if m in text]
+    if used:
+        lines.append(f"- **Marks.** {'; '.join(used)}.")
     oc = outcome_completeness_facts(per_outcome)
     lines.append(
         f"- **Completeness.** For the combinations whose courses the 2026 review states, our "

@@ -78,6 +78,7 @@ _EXPORTS = {
     "outcome_completeness_table": "publish.tables",
     "sensitivity_table": "publish.tables",
     "grade_table": "publish.tables",
+    "method_settings_table": "publish.tables",
     "reproduction_table": "publish.tables",
     "fmt_estimate_ci": "publish.formatting",
     "fmt_interval": "publish.formatting",

@@ -48,15 +48,18 @@ def test_cite_block_has_every_part(ds):
     facts = an.outcome_facts(ae, sae)
     block = cite.cite_block("safety", ds, facts=facts, results=[ae, sae])
     last = releases.read_releases().iloc[-1]
+    released = cite.release_status(ds)["status"] == "released"
     assert "Cite this chapter" in block
     assert last["version"] in block and ds.sha256 in block
-    assert "https://dtt-living-review.github.io/dtt-living-review/safety.html" in block
+    site = "https://dtt-living-review.github.io/dtt-living-review/"
+    assert (f"{site}v/{last['version']}/safety.html" if released else f"{site}safety.html") in block
     for name in cite.DOWNLOADS:
         assert f'href="downloads/{name}"' in block
     bibtex = re.search(r'<pre class="dtt-bibtex">(.*?)</pre>', block, re.S).group(1)
     entries = pybtex.database.parse_string(html.unescape(bibtex), "bibtex").entries
     (entry,) = entries.values()
-    assert entry.fields["version"] == last["version"]
+    expected = last["version"] if released else f"unreleased (after {last['version']})"
+    assert entry.fields["version"] == expected
     assert ds.sha256 in entry.fields["note"]
     # figure/table labels and result ids get anchors that the block links to
     assert 'href="#fig-ae-forest"' in block

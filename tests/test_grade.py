@@ -114,4 +114,17 @@ def test_certainty_of_the_data_applies_the_vega_override():
     ]
     assert explorer["indirectness_override"].all()
     assert explorer["indirectness_reason"].str.contains("EXPLORER").all()
-    assert facts["grade_n_overrides"] == str(len(vega) + len(explorer))
+    composite = frame[
+        (frame["outcome"] == "clinical_remission")
+        & frame["regimen"].isin(["Tofa+UST", "Tofa+VDZ", "VDZ+OZA"])
+    ]
+    assert composite["indirectness_reason"].str.contains("clinical and biomarker").all()
+    assert facts["grade_n_overrides"] == str(len(vega) + len(explorer) + len(composite))
+
+
+def test_a_pool_without_events_is_never_precise():
+    # 0/27: exact CI 0.0-12.8%, 12.8 points wide, under the 20-point threshold
+    assert grade.judge_imprecision(0.0, 0.128).downgrade == 0
+    judged = grade.judge_imprecision(0.0, 0.128, counts=True)
+    assert judged.downgrade == 1 and "no events" in judged.reason
+    assert grade.judge_imprecision(0.0, 0.975, counts=True).downgrade == 2  # 0/1

@@ -17,6 +17,8 @@ def test_an_old_release_links_the_same_page_of_the_latest():
     assert f'href="../../../combinations/vdz-ust.html">version {latest}</a>' in banner
     assert "Since 1.0.0:" in banner and "studies added" in banner
     assert 'href="../../../versions.html"' in banner
+    assert "Cite this version by <code>https://" in banner
+    assert "/v/1.0.0/combinations/vdz-ust.html</code>" in banner
 
 
 def test_the_latest_build_says_whether_it_is_a_release():

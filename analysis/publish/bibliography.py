@@ -109,6 +109,18 @@ _JOURNAL = re.compile(
 )
 
 
+def _bare_note(tail: str) -> str:
+    """The words after a journal reference, cleaned for the ``note`` field.
+
+    The PMID is dropped (it has its own field), and so is a lone pair of brackets around
+    the whole.
+    """
+    tail = re.sub(r"\bPMID:?\s*\d+\.?", "", tail).strip(" .")
+    if tail.startswith("(") and tail.endswith(")") and tail.count("(") == 1:
+        tail = tail[1:-1]
+    return tail
+
+
 def bib_entry(study: pd.Series | dict) -> str:
     """One BibTeX entry for a row of ``studies.csv``.
 
@@ -135,11 +147,13 @@ def bib_entry(study: pd.Series | dict) -> str:
             ("volume", journal["volume"]),
             ("number", latex_escape(journal["number"] or "")),
             ("pages", pages),
-            ("note", latex_escape(journal["tail"].strip(" .()"))),
+            ("note", latex_escape(_bare_note(journal["tail"]))),
         ]
         year = journal["year"]
     else:
         kind = "misc"
+        # the year is printed from its own field: 'J Dig Dis. 2020' would read '2020, 2020'
+        source = re.sub(rf"[\s.,;]*\b{re.escape(year)}$", "", source) if year != "n.d." else source
         fields.append(("howpublished", latex_escape(source)))
     fields.append(("year", latex_escape(year)))
     doi = str(study.get("doi", "") or "").strip()

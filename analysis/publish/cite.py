@@ -145,11 +145,24 @@ def release_status(ds: Dataset) -> dict[str, str]:
     }
 
 
+def cited_version(release: Mapping) -> str:
+    """The version a citation names: the release, or ``"unreleased (after X.Y.Z)"``.
+
+    A build whose data differ from the latest release is not that release: a citation must
+    not give the release's number to numbers the release does not have.
+    """
+    if not release.get("version"):
+        return "unreleased"
+    if release.get("status") == "released":
+        return release["version"]
+    return f"unreleased (after {release['version']})"
+
+
 def bibtex_entry(
     chapter: str, title: str, meta: Mapping, release: Mapping, ds: Dataset, url: str
 ) -> str:
     """A ``@misc`` BibTeX entry for one chapter of one release."""
-    version = release["version"] or "unreleased"
+    version = cited_version(release)
     year = (release["date"] or str(meta.get("date-released", "")))[:4]
     key = re.sub(r"[^A-Za-z0-9]+", "_", f"dtt_living_review_{chapter}_{version}")
     authors = " and ".join("{" + latex_escape(a) + "}" for a in _authors(meta))
@@ -171,7 +184,7 @@ def bibtex_entry(
 
 def plain_citation(title: str, meta: Mapping, release: Mapping, ds: Dataset, url: str) -> str:
     """The chapter's citation as one line of plain text."""
-    version = release["version"] or "unreleased"
+    version = cited_version(release)
     year = (release["date"] or "")[:4] or "n.d."
     return (
         f"{', '.join(_authors(meta))} ({year}). {title}. In: {meta['title']}, "

@@ -49,12 +49,17 @@ def _behind(pool) -> str:
     return f"{studies}, {fmt_courses(pool.n_total)}"
 
 
+#: Pools with fewer courses are named with their counts, apart from the rates.
+FEW_COURSES = 5
+
+
 def rates_sentence(syn: RegimenSynthesis) -> str:
     """The rates of one outcome in words, ranking only pools that have a rate.
 
     e.g. ``"Estimated rates ranged from 6.2% (Tofa+VDZ; 2 studies, 16 courses) to 8.3% (...);
     no serious adverse events in NAT+aTNF (0/52 courses) and Tofa+UST (0/13 courses)."``
-    Pools with no events, or only events, are named with their counts. A combination
+    Pools with no events, or only events, are named with their counts, and so are pools of
+    fewer than :data:`FEW_COURSES` courses, apart ("too few courses to say anything"). A combination
     carries the marks of its studies (:data:`analysis.review.synthesis.MARKS`, e.g. ‡ for a
     count taken from the 2026 review).
     """
@@ -64,15 +69,21 @@ def rates_sentence(syn: RegimenSynthesis) -> str:
         marks = "".join(sorted(set("".join(syn.marks(regimen).values()))))
         return f"{regimen} {marks}" if marks else regimen
 
-    rated = {r: p for r, p in syn.pools.items() if p.kind != "counts"}
+    enough = {r: p for r, p in syn.pools.items() if p.n_total >= FEW_COURSES}
+    few = [
+        f"{named(r)} ({fmt_count(p.events_total)}/{fmt_courses(p.n_total)})"
+        for r, p in syn.pools.items()
+        if p.n_total < FEW_COURSES
+    ]
+    rated = {r: p for r, p in enough.items() if p.kind != "counts"}
     none = [
         f"{named(r)} (0/{fmt_courses(p.n_total)})"
-        for r, p in syn.pools.items()
+        for r, p in enough.items()
         if p.kind == "counts" and p.events_total == 0
     ]
     every = [
         f"{named(r)} ({fmt_count(p.events_total)}/{fmt_courses(p.n_total)})"
-        for r, p in syn.pools.items()
+        for r, p in enough.items()
         if p.kind == "counts" and p.events_total > 0
     ]
     parts = []
@@ -94,6 +105,8 @@ def rates_sentence(syn: RegimenSynthesis) -> str:
         parts.append(f"no {label} in {_and(none)}")
     if every:
         parts.append(f"{label} in every course of {_and(every)}")
+    if few:
+        parts.append(f"too few courses to say anything for {_and(few)}")
     if not parts:
         return f"No combination has data on {label}."
     text = "; ".join(parts)
@@ -298,8 +311,10 @@ def robustness_facts(
     From the numeric tables of :mod:`analysis.review.robustness` (p-values compared as
     numbers, never as rounded text).
     """
+    tested = subgroups[subgroups["p_value"].notna()] if len(subgroups) else subgroups
     return {
-        "n_subgroup_tests": fmt_count(len(subgroups)),
+        "n_subgroup_outcomes": fmt_count(len(subgroups)),
+        "n_subgroup_tests": fmt_count(len(tested)),
         "n_subgroup_significant": fmt_count(
             int(subgroups["significant"].sum()) if len(subgroups) else 0
         ),
@@ -413,7 +428,7 @@ def key_findings(syntheses: dict, certainty: pd.DataFrame, per_outcome: pd.DataF
         :func:`analysis.review.completeness.outcome_completeness`.
     """
     lines = []
-    for outcome in ("sae", "ae", "clinical_remission"):
+    for outcome in ("sae", "ae", "clinical_response", "clinical_remission"):
         syn = syntheses[outcome]
         sentence = rates_sentence(syn)
         if syn.any_combination is not None:

@@ -253,9 +253,10 @@ def forest_plot(
             va="top",
         )
         notes = [
-            "Squares: studies (exact 95% CI), sized by weight (inverse-variance logit; "
-            "pooled counts: share of courses). Diamonds: summaries; hollow: pooled counts, "
-            "no model. Bars under a diamond: 95% prediction interval (3+ studies)."
+            "Squares: studies (exact 95% CI), sized by their weight in an inverse-variance "
+            "logit random-effects model (a GLMM gives studies no weights); in pooled counts, by "
+            "share of courses. Diamonds: summaries; hollow: pooled counts, no model. Bars "
+            "under a diamond: 95% prediction interval (3+ studies)."
         ]
         if any(row.pool.fallback for row in rows if row.kind == "summary"):
             notes.append("\u2020 GLMM not estimable: inverse-variance logit model instead.")

@@ -43,6 +43,17 @@ def fmt_estimate(result: PooledProportion, digits: int = 1) -> str:
     return f"{fmt_pct(result.estimate, digits)} ({ci})"
 
 
+def fmt_pool_cell(result: PooledProportion, digits: int = 1) -> str:
+    """A pooled result for a table cell, pooled counts never as a rate.
+
+    ``'12.3% (5.0–25.1%)'``; pooled counts (no model) ``'0/13 (0.0–24.7%)'``.
+    """
+    if result.kind == "counts":
+        ci = fmt_interval(result.ci_low, result.ci_high, digits)
+        return f"{fmt_count(result.events_total)}/{fmt_count(result.n_total)} ({ci})"
+    return fmt_estimate(result, digits)
+
+
 def fmt_estimate_ci(result: PooledProportion, digits: int = 1) -> str:
     """Format a pooled proportion with its CI: ``'12.3% (95% CI 5.0–25.1%)'``."""
     ci = fmt_interval(result.ci_low, result.ci_high, digits)
@@ -78,8 +89,12 @@ def fmt_row(row) -> str:
 
 
 def fmt_i2(result: PooledProportion) -> str:
-    """Format the (tau²-based) I² in percent with no decimals; a dash where not estimable."""
-    if result.k < 2 or math.isnan(result.i2):
+    """Format the (tau²-based) I² in percent with no decimals; a dash where not estimable.
+
+    Not estimable: fewer than three studies (two cannot estimate the between-study variance
+    on which this I² rests), or no model.
+    """
+    if result.k < 3 or math.isnan(result.i2):
         return MISSING
     return f"{result.i2:.0f}%"
 

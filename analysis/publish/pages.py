@@ -145,6 +145,14 @@ def _studies(ds: Dataset, regimen: str, rob: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=STUDY_COLUMNS)
 
 
+def _held_sentence(studies: int, courses: int) -> str:
+    """``"1 study with 8 courses"``, ``"11 studies with 94 courses"``."""
+    return (
+        f"{fmt_count(studies)} stud{'y' if studies == 1 else 'ies'} with "
+        f"{fmt_count(courses)} course{'' if courses == 1 else 's'}"
+    )
+
+
 def _outcomes_sentence(n_with_data: int, missing: list[str]) -> str:
     """How many of the six outcomes have data, in words (naming those without)."""
     if not missing:
@@ -199,8 +207,9 @@ def combination_page(ds: Dataset, regimen: str) -> CombinationPage:
     held = studies[studies["Superseded by"] == MISSING]
     page.facts = {
         "comb_title": title,
-        "comb_studies": fmt_count(len(held)),
-        "comb_courses": fmt_count(pd.to_numeric(held["Courses"], errors="coerce").sum()),
+        "comb_held": _held_sentence(
+            len(held), int(pd.to_numeric(held["Courses"], errors="coerce").sum())
+        ),
         "comb_outcomes": _outcomes_sentence(
             len(with_data), [SHORT[o].lower() for o in frame.loc[frame["kind"] == "", "outcome"]]
         ),
@@ -247,9 +256,9 @@ page = an.combination_page(ds, "{regimen}")
 an.glue_page(page)
 ```
 
-**{{glue:text}}`comb_title`.** Our data hold {{glue:text}}`comb_studies` studies with
-{{glue:text}}`comb_courses` courses on this combination, with results for
-{{glue:text}}`comb_outcomes`.
+**{{glue:text}}`comb_title`.** Our data hold {{glue:text}}`comb_held` on this
+combination, with results for {{glue:text}}`comb_outcomes`; each outcome's studies and
+courses are in the table below.
 Every number below is computed from the data package on every build.
 
 (comb-{name}-glance)=

@@ -9,16 +9,19 @@ from ..engine.results import PooledProportion
 from ..review.certainty import DOMAINS
 from ..review.reproduction import ROUNDING
 from ..review.selection import STAGES, prisma_counts
+from ..review.sensitivity import COMPARED
+from ..review.settings import METHODS, PRIMARY
 from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis
+from .facts import describe_method
 from .formatting import (
     MISSING,
     NOT_REPORTED,
     fmt_count,
-    fmt_estimate,
     fmt_i2,
     fmt_interval,
     fmt_p,
     fmt_pct,
+    fmt_pool_cell,
     fmt_q,
     fmt_reported,
     fmt_row,
@@ -59,13 +62,18 @@ def summary_table(syn: RegimenSynthesis) -> pd.DataFrame:
     if syn.any_combination is not None:
         items.append(("Any combination", syn.any_combination))
     for regimen, pool in items:
+        marks = "".join(
+            sorted(
+                set("".join(syn.marks(None if regimen == "Any combination" else regimen).values()))
+            )
+        )
         rows.append(
             {
-                "Regimen": regimen,
+                "Regimen": f"{regimen} {marks}" if marks else regimen,
                 "Studies": pool.k,
                 "Courses": fmt_count(pool.n_total),
                 "Events": fmt_count(pool.events_total),
-                "Pooled % (95% CI)": fmt_estimate(pool),
+                "Pooled % (95% CI)": fmt_pool_cell(pool),
                 "95% PI": fmt_interval(pool.pi_low, pool.pi_high),
                 "I² (τ²-based)": fmt_i2(pool),
                 "Q (df), p": fmt_q(pool),
@@ -176,6 +184,7 @@ def sensitivity_table(comparison: pd.DataFrame) -> pd.DataFrame:
     )
     order = list(dict.fromkeys(comparison["method_label"]))
     wide = wide[[c for c in order if c in wide.columns]].fillna(MISSING).reset_index()
+    wide.columns.name = None
     rank = {o: i for i, o in enumerate(OUTCOMES)}
     wide = wide.assign(_o=wide["outcome"].map(rank), _any=wide["regimen"].eq("any"))
     wide = wide.sort_values(["_o", "_any", "regimen"], kind="stable").drop(columns=["_o", "_any"])
@@ -198,9 +207,9 @@ def subgroup_table(frame: pd.DataFrame) -> pd.DataFrame:
             "Outcome": frame["outcome"].map(OUTCOMES),
             "Regimens": frame["regimens"],
             "Studies": frame["studies"],
-            "Q-between": frame["q_between"].map("{:.2f}".format),
+            "Q-between": frame["q_between"].map(lambda q: MISSING if pd.isna(q) else f"{q:.2f}"),
             "df": frame["df"],
-            "p": frame["p_value"].map(fmt_p),
+            "p": frame["p_value"].map(lambda p: MISSING if pd.isna(p) else fmt_p(p)),
             "Note": frame["message"],
         }
     )
@@ -434,3 +443,43 @@ def clinical_subgroup_table(frame: pd.DataFrame) -> pd.DataFrame:
             "Difference between subgroups",
         ],
     )
+
+
+#: What each analysis of :func:`method_settings_table` is for.
+_ROLES = {
+    PRIMARY: "Primary analysis",
+    "glmm_hk": "Sensitivity: Hartung-Knapp t(k-1) interval",
+    "logit_reml_hk": "Sensitivity: inverse-variance, logit scale",
+    "arcsine_dl": "Sensitivity: inverse-variance, arcsine scale",
+    "as_published": "Reproduction of the 2026 review only",
+}
+
+
+def method_settings_table() -> pd.DataFrame:
+    """Every analysis of the book with its label in tables and its settings in words.
+
+    Rows: the primary analysis, its fallback, the sensitivity methods
+    (:data:`analysis.review.sensitivity.COMPARED`, and the primary analysis on peer-reviewed
+    reports) and the method used only to reproduce the 2026 review.
+    """
+    rows = []
+    for key in (*COMPARED, "as_published"):
+        method = METHODS[key]
+        rows.append((_ROLES.get(key, key), method.label, describe_method(method)))
+        if key == PRIMARY and method.fallback is not None:
+            rows.append(
+                (
+                    "Fallback where the GLMM cannot be fitted",
+                    method.fallback.label,
+                    describe_method(method.fallback),
+                )
+            )
+    rows.insert(
+        len(COMPARED) + 1,
+        (
+            "Sensitivity: peer-reviewed reports only",
+            f"{METHODS[PRIMARY].label}, peer-reviewed reports only",
+            "as the primary analysis, without conference abstracts and preprints",
+        ),
+    )
+    return pd.DataFrame(rows, columns=["Analysis", "Label in tables", "Settings"])

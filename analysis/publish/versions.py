@@ -30,6 +30,7 @@ import pandas as pd
 
 from .. import paths
 from ..datapackage import evidence_sha256, load_dataset
+from .cite import citation_metadata, site_url
 from .releases import read_releases, read_snapshot
 from .whats_new import compare
 
@@ -53,6 +54,18 @@ def site_releases(data_dir: Path | str | None = None) -> pd.DataFrame:
     """Releases that have a site of their own (``site == "tagged"``), oldest first."""
     history = read_releases(data_dir)
     return history[history["site"] == "tagged"].reset_index(drop=True)
+
+
+def build_status(data_dir: Path | str | None = None) -> str:
+    """Whether the data are exactly the latest release's.
+
+    ``"released"``, ``"unreleased changes"`` or ``"no release"``.
+    """
+    history = read_releases(data_dir)
+    if history.empty:
+        return "no release"
+    same = history["data_sha256"].iloc[-1] == evidence_sha256(load_dataset(data_dir))
+    return "released" if same else "unreleased changes"
 
 
 def since_note(version: str, data_dir: Path | str | None = None) -> str:
@@ -126,7 +139,12 @@ def banner_html(
                 f' The latest is <a href="{to_site}{_esc(page)}">version {_esc(latest)}</a>.'
                 f" {_esc(since_note(version, data_dir))}"
             )
-        text += f' <a href="{to_site}versions.html">All versions</a>.'
+        cite_url = f"{site_url(citation_metadata(Path(data_dir or paths.DATA).parent))}"
+        cite_url += f"{VERSIONS}/{version}/{page}"
+        text += (
+            f" Cite this version by <code>{_esc(cite_url)}</code>."
+            f' <a href="{to_site}versions.html">All versions</a>.'
+        )
         colour = "#2166ac"
     return (
         f'<div class="dtt-version" role="note" style="{_STYLE.format(colour=colour)}">'
@@ -168,14 +186,7 @@ def publish(site: Path | str, root: Path | str | None = None, cache: Path | None
     site, root = Path(site), Path(root or paths.ROOT)
     data_dir = root / "data"
     cache = Path(cache or root / "book" / "_build" / "versions")
-    ds = load_dataset(data_dir)
-    history = read_releases(data_dir)
-    status = (
-        "released"
-        if len(history) and history["data_sha256"].iloc[-1] == evidence_sha256(ds)
-        else "unreleased changes"
-    )
-    _stamp(site, data_dir, version=None, status=status)
+    _stamp(site, data_dir, version=None, status=build_status(data_dir))
     target = site / VERSIONS
     if target.exists():
         shutil.rmtree(target)
@@ -194,6 +205,7 @@ def versions_table_html(data_dir: Path | str | None = None, *, built=None) -> st
     ``site == "tagged"``; a release without a site says so.
     """
     history = read_releases(data_dir).iloc[::-1]
+    status = build_status(data_dir)
     tagged = set(site_releases(data_dir)["version"]) if built is None else set(built)
     latest = history["version"].iloc[0] if len(history) else None
     rows = []
@@ -205,10 +217,12 @@ def versions_table_html(data_dir: Path | str | None = None, *, built=None) -> st
             read = link + f"{VERSIONS}/{_esc(row.version)}/</a>"
         else:
             read = "no site of its own: results snapshot only"
-        if row.version == latest:
+        if row.version == latest and status == "released":
             read += (
                 ' (the latest: also <a class="reference internal" href="intro.html">this site</a>)'
             )
+        elif row.version == latest:
+            read += " (the latest release; this site shows a newer build, not yet released)"
         rows.append(
             f"<tr><td>{_esc(row.version)}</td><td>{_esc(row.date)}</td>"
             f"<td>{_esc(row.search_date)}</td><td>{_esc(row.change.upper())}</td>"

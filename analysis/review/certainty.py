@@ -128,14 +128,21 @@ def judge_inconsistency(pool: PooledProportion) -> Judgement:
     return Judgement(0, text)
 
 
-def judge_imprecision(ci_low: float, ci_high: float) -> Judgement:
-    """Downgrade from the width of the 95% CI of the rate."""
+def judge_imprecision(ci_low: float, ci_high: float, *, counts: bool = False) -> Judgement:
+    """Downgrade from the width of the 95% CI of the rate.
+
+    A pool of counts (no course, or every course, had the outcome) is at least serious
+    (``counts``): its interval runs to a bound the data cannot exclude, and no event in a few
+    dozen courses cannot tell a rare outcome from an uncommon one.
+    """
     width = ci_high - ci_low
     text = f"CI {100 * ci_low:.0f}-{100 * ci_high:.0f}%, {100 * width:.0f} points wide"
     if width > CI_WIDTH_VERY_SERIOUS:
         return Judgement(2, text)
     if width > CI_WIDTH_SERIOUS:
         return Judgement(1, text)
+    if counts:
+        return Judgement(1, text + "; no events (or only events): the bound is the information")
     return Judgement(0, text)
 
 
@@ -188,7 +195,7 @@ def assess(
         "risk_of_bias": judge_risk_of_bias(rows["study_id"], rows["total"].astype(int), risk),
         "inconsistency": judge_inconsistency(pool),
         "indirectness": Judgement(0, "matches the review question"),
-        "imprecision": judge_imprecision(pool.ci_low, pool.ci_high),
+        "imprecision": judge_imprecision(pool.ci_low, pool.ci_high, counts=pool.kind == "counts"),
         "publication_bias": judge_publication_bias(pool.k),
     }
     if overrides is not None and len(overrides):

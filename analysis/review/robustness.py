@@ -39,7 +39,32 @@ def subgroup_differences(ds: Dataset, method: str = PRIMARY) -> pd.DataFrame:
     for outcome in OUTCOMES:
         rows = outcome_rows(ds, outcome)
         rows = rows[rows["regimen"] != MIXED]
+        # a pool with no events, or only events, has no model estimate to compare
+        sums = rows.astype({"events": int, "total": int}).groupby("regimen")[["events", "total"]]
+        sums = sums.sum()
+        degenerate = sorted(sums.index[(sums["events"] == 0) | (sums["events"] == sums["total"])])
+        left_out = (
+            f"Left out (no events or only events, no model): {', '.join(degenerate)}."
+            if degenerate
+            else ""
+        )
+        rows = rows[~rows["regimen"].isin(degenerate)]
         if rows["regimen"].nunique() < 2:
+            if rows["regimen"].nunique() + len(degenerate) >= 2:
+                records.append(
+                    {
+                        "outcome": outcome,
+                        "regimens": rows["regimen"].nunique(),
+                        "studies": len(rows),
+                        "q_between": float("nan"),
+                        "df": 0,
+                        "p_value": float("nan"),
+                        "significant": False,
+                        "message": (
+                            left_out + " Fewer than two combinations left: no test."
+                        ).strip(),
+                    }
+                )
             continue
         res = subgroup_analysis(
             rows["events"].astype(int).to_numpy(),
@@ -57,7 +82,7 @@ def subgroup_differences(ds: Dataset, method: str = PRIMARY) -> pd.DataFrame:
                 "df": res.df,
                 "p_value": res.p_value,
                 "significant": bool(res.p_value < ALPHA),
-                "message": res.message,
+                "message": " ".join(filter(None, [left_out, res.message])),
             }
         )
     return pd.DataFrame(

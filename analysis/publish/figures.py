@@ -107,7 +107,7 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None):
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 7))
     ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
+    ax.set_ylim(-0.08, 1)  # room for the total box under the flow
     ax.axis("off")
     updated = counts.get("updated", False)
     # column centre and width: previous-version box, main flow, exclusion boxes
@@ -201,16 +201,22 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None):
             y["identification"],
             f"{STAGES['previous_studies']}\n(n = {fmt_reported(counts.get('previous_studies'))})",
         )
-        total = (0.36, 0.42)
-        box(
-            total,
-            0.03,
-            f"{STAGES['included_studies']} (n = {fmt_reported(counts.get('included_studies'))})",
-            h=0.06,
+        total = (0.36, 0.5)
+        text = f"{STAGES['included_studies']} (n = {fmt_reported(counts.get('included_studies'))})"
+        previous, new, included = (
+            counts.get(k) for k in ("previous_studies", "new_studies", "included_studies")
         )
+        if all(isinstance(v, int) for v in (previous, new, included)) and (
+            previous + new != included
+        ):
+            text += (
+                f"\n{previous} previous + {new} new \u2212 {previous + new - included} "
+                "superseded by a new report of the same cohort"
+            )
+        box(total, 0.0, text, h=0.08)
         arrow(main[0], y["eligibility"] - height / 2, main[0], y["included"] + 0.07)
-        arrow(prev[0], y["identification"] - height / 2, prev[0], 0.06)
-        arrow(main[0], y["included"] - 0.07, main[0], 0.06)
+        arrow(prev[0], y["identification"] - height / 2, prev[0], 0.04)
+        arrow(main[0], y["included"] - 0.07, main[0], 0.04)
     else:
         box(
             main,

@@ -42,15 +42,25 @@ def _studies(k: int, n: int) -> str:
     return f"{k} stud{'y' if k == 1 else 'ies'}, {fmt_count(n)} course{'' if n == 1 else 's'}"
 
 
+def _paper(row) -> str:
+    """The 2026 review's figure for a cell (``"2026 review: 82% of 71"``), or ``""``."""
+    if pd.isna(row["paper_pct"]):
+        return ""
+    text = f"2026 review: {row['paper_pct']:g}%"
+    if pd.notna(row["paper_n"]):
+        text += f" of {int(row['paper_n'])}"
+    return text
+
+
 def sof_cell(row) -> str:
-    """The inner HTML of one grid cell (escaped)."""
+    """The inner HTML of one grid cell (escaped).
+
+    Our estimate, its studies and courses, its certainty and, where the 2026 review states
+    a figure for the cell, that figure beside it (often from more courses than ours).
+    """
     if not row["kind"]:
-        text = "No data here"
-        if pd.notna(row["paper_pct"]):
-            text += f"; 2026 review: {row['paper_pct']:g}%"
-            if pd.notna(row["paper_n"]):
-                text += f" of {int(row['paper_n'])}"
-        return _esc(text)
+        paper = _paper(row)
+        return _esc("No data here" + (f"; {paper}" if paper else ""))
     ci = fmt_interval(row["ci_low"], row["ci_high"])
     if row["kind"] == "counts":
         estimate = f"{int(row['events'])}/{fmt_count(row['n'])} ({ci})"
@@ -70,6 +80,8 @@ def sof_cell(row) -> str:
             f'<span class="cert dtt-cert-{level}" title="certainty of the evidence">'
             f"{SYMBOLS[level]} {_esc(row['certainty'])}</span>"
         )
+    if _paper(row):
+        parts.append(f'<span class="paper">{_esc(_paper(row))}</span>')
     return "".join(parts)
 
 
@@ -116,5 +128,7 @@ def sof_footnote() -> str:
     return (
         f"Certainty of the evidence (GRADE): {symbols}. A course is one patient on one "
         "combination. x/N: no study had an event (or every course had it), so the counts "
-        f"are shown with their exact interval and no model is fitted. {marks}."
+        f"are shown with their exact interval and no model is fitted. {marks}. In italics: "
+        "the 2026 review's figure for the cell, pooled from its own studies (often more "
+        "courses than our public sources recover; its study-level data are not public)."
     )

@@ -12,7 +12,8 @@
    'classList')" on a page without sub-sections, which has no such sidebar.
    :data:`SIDEBAR_PLACEHOLDER` adds an empty, hidden one there before the theme looks.
 
-It also serves itables' DataTables bundle offline (:func:`add_itables`).
+It also serves itables' DataTables bundle offline (:func:`add_itables`) and links every
+figure image to itself, so that a reader can open it at full size (:data:`FIGURE_LINKS`).
 
 ``tests/test_browser.py`` loads every page in Chromium and fails on any console error.
 """
@@ -24,6 +25,18 @@ SIDEBAR_PLACEHOLDER = (
     ' const d = document.createElement("div");'
     ' d.className = "bd-sidebar-secondary"; d.style.display = "none";'
     " document.body.appendChild(d); } });"
+)
+
+
+#: Inline script: every figure image opens at full size in a new tab (a phone shows a wide
+#: forest plot or flow diagram at column width, too small to read).
+FIGURE_LINKS = (
+    'document.addEventListener("DOMContentLoaded", () => {'
+    ' for (const img of document.querySelectorAll("figure img")) {'
+    ' if (img.closest("a")) continue;'
+    ' const a = document.createElement("a"); a.href = img.getAttribute("src");'
+    ' a.target = "_blank"; a.rel = "noopener"; a.title = "Open the figure at full size";'
+    " img.replaceWith(a); a.appendChild(img); } });"
 )
 
 
@@ -81,4 +94,5 @@ def setup(app):
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("builder-inited", add_itables)
     app.add_js_file(None, body=SIDEBAR_PLACEHOLDER)
+    app.add_js_file(None, body=FIGURE_LINKS)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -253,3 +253,25 @@ def test_headline_rates_carry_the_mark_of_numbers_taken_from_the_2026_review():
         an.outcome_completeness(ds),
     )
     assert "\u2021 count taken from the 2026 review" in findings
+
+
+def test_sensitivity_without_marked_counts_drops_exactly_the_marked_rows():
+    from analysis.review.sensitivity import UNMARKED, without_marked
+
+    ds = an.load_dataset()
+    view = without_marked(ds)
+    assert "target_review" not in set(view.outcomes["kind"])
+    assert view.arms["cointervention"].fillna("").eq("").all()
+    dropped = len(ds.outcomes) - len(view.outcomes)
+    marked = ds.outcomes["kind"].eq("target_review") | ds.outcomes["arm_id"].isin(
+        ds.arms.loc[ds.arms["cointervention"].fillna("").ne(""), "arm_id"]
+    )
+    assert dropped == int(marked.sum()) > 0
+    comparison = an.method_comparison(ds)
+    unmarked = comparison[comparison["method"] == UNMARKED].set_index(["outcome", "regimen"])
+    primary = comparison[comparison["method"] == "primary"].set_index(["outcome", "regimen"])
+    # EXPLORER (Colombel2024, §) leaves the VDZ+aTNF remission pool; Sands2007 (‡) leaves AE
+    assert unmarked.at[("clinical_remission", "VDZ+aTNF"), "k"] == (
+        primary.at[("clinical_remission", "VDZ+aTNF"), "k"] - 1
+    )
+    assert ("ae", "NAT+aTNF") not in unmarked.index or unmarked.at[("ae", "NAT+aTNF"), "k"] == 0

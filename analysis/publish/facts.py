@@ -299,6 +299,7 @@ def sensitivity_facts(summary: dict) -> dict[str, str]:
             else "no regimen has two or more studies"
         ),
         "n_changed_grey": fmt_count(summary["n_changed_grey"]),
+        "n_changed_unmarked": fmt_count(summary["n_changed_unmarked"]),
         "n_total": fmt_count(summary["n_total"]),
     }
 

@@ -482,4 +482,13 @@ def method_settings_table() -> pd.DataFrame:
             "as the primary analysis, without conference abstracts and preprints",
         ),
     )
+    rows.insert(
+        len(COMPARED) + 2,
+        (
+            "Sensitivity: without marked counts",
+            f"{METHODS[PRIMARY].label}, without \u2021 and \u00a7 counts",
+            "as the primary analysis, without counts taken from the 2026 review (\u2021) "
+            "and arms with a co-intervention (\u00a7)",
+        ),
+    )
     return pd.DataFrame(rows, columns=["Analysis", "Label in tables", "Settings"])

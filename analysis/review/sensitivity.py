@@ -1,11 +1,13 @@
-"""Sensitivity of every pooled estimate to the method and to grey literature."""
+"""Sensitivity of every pooled estimate to the method, to grey literature and to marked counts."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
 
-from ..datapackage import Dataset
+from ..datapackage import Dataset, evidence_sha256
 from .settings import METHODS, PRIMARY
 from .synthesis import GREY_LITERATURE, OUTCOMES, results_table
 
@@ -14,6 +16,28 @@ from .synthesis import GREY_LITERATURE, OUTCOMES, results_table
 COMPARED = (PRIMARY, "glmm_hk", "logit_reml_hk", "arcsine_dl")
 #: Name of the sensitivity analysis without conference abstracts and preprints.
 PEER_REVIEWED = f"{PRIMARY}_peer_reviewed"
+#: Name of the sensitivity analysis without marked counts (‡ taken from the 2026 review,
+#: § arms with a co-intervention such as EXPLORER's methotrexate).
+UNMARKED = f"{PRIMARY}_unmarked"
+
+
+def without_marked(ds: Dataset) -> Dataset:
+    """The data without the counts the tables mark (‡ and §).
+
+    Leaves out ``kind == "target_review"`` rows (‡) and every row of an arm with a
+    ``cointervention`` (§).
+
+    A view like :func:`analysis.datapackage.as_of`: studies, drugs and published figures
+    unchanged, ``sha256`` the fingerprint of the view.
+    """
+    arms = ds.arms[ds.arms["cointervention"].fillna("").astype(str).eq("")]
+    outcomes = ds.outcomes[
+        ds.outcomes["kind"].ne("target_review") & ds.outcomes["arm_id"].isin(arms["arm_id"])
+    ]
+    view = dataclasses.replace(
+        ds, arms=arms.reset_index(drop=True), outcomes=outcomes.reset_index(drop=True)
+    )
+    return dataclasses.replace(view, sha256=evidence_sha256(view))
 
 
 def method_comparison(ds: Dataset, methods=COMPARED) -> pd.DataFrame:
@@ -32,11 +56,13 @@ def method_comparison(ds: Dataset, methods=COMPARED) -> pd.DataFrame:
             results_table(
                 ds, (PRIMARY,), exclude_publication_types=GREY_LITERATURE, suffix="_peer_reviewed"
             ),
+            results_table(without_marked(ds), (PRIMARY,), suffix="_unmarked"),
         ],
         ignore_index=True,
     )
     labels = {key: METHODS[key].label for key in methods}
     labels[PEER_REVIEWED] = f"{METHODS[PRIMARY].label}, peer-reviewed reports only"
+    labels[UNMARKED] = f"{METHODS[PRIMARY].label}, without \u2021 and \u00a7 counts"
     order = {o: i for i, o in enumerate(OUTCOMES)}
     table = table.assign(
         method_label=table["method"].map(labels),
@@ -62,7 +88,7 @@ def sensitivity_summary(comparison: pd.DataFrame) -> dict:
         None), ``n_changed_grey`` (estimates whose primary value or k changes without grey
         literature, or that disappear) and ``n_total``.
     """
-    main = comparison[comparison["method"] != PEER_REVIEWED]
+    main = comparison[~comparison["method"].isin([PEER_REVIEWED, UNMARKED])]
     pooled = main[(main["k"] >= 2) & (main["regimen"] != "any")]
     spread = pooled.groupby(["outcome", "regimen"])["estimate"].agg(lambda e: e.max() - e.min())
     primary = comparison[comparison["method"] == PRIMARY].set_index(["outcome", "regimen"])
@@ -73,7 +99,15 @@ def sensitivity_summary(comparison: pd.DataFrame) -> dict:
         | (joined["k"] != joined["k_peer"])
         | ~np.isclose(joined["estimate"], joined["estimate_peer"])
     )
+    unmarked = comparison[comparison["method"] == UNMARKED].set_index(["outcome", "regimen"])
+    joined_u = primary[["estimate", "k"]].join(unmarked[["estimate", "k"]], rsuffix="_u")
+    changed_u = (
+        joined_u["k_u"].isna()
+        | (joined_u["k"] != joined_u["k_u"])
+        | ~np.isclose(joined_u["estimate"], joined_u["estimate_u"])
+    )
     return {
+        "n_changed_unmarked": int(changed_u.sum()),
         "n_compared": len(spread),
         "max_spread": float(spread.max()) if len(spread) else float("nan"),
         "max_spread_where": spread.idxmax() if len(spread) else None,

@@ -1,4 +1,7 @@
-"""Figures: forest plots, the method-sensitivity plot and PRISMA flow diagrams."""
+"""Figures: method sensitivity, PRISMA flow diagrams, risk-of-bias traffic lights.
+
+Forest plots are in :mod:`analysis.publish.forest`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyBboxPatch
 
+from ..review.certainty import ROB_DOMAINS, study_risk
 from ..review.selection import STAGES
 from ..review.synthesis import OUTCOMES
 from .forest import STYLE as FOREST_STYLE
@@ -226,4 +230,58 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None):
         arrow(main[0], y["eligibility"] - height / 2, main[0], y["included"] + height / 2)
     if title:
         ax.set_title(title, fontsize=10, loc="left")
+    return ax
+
+
+#: Colour and symbol of each risk-of-bias judgement (symbols for readers who cannot tell
+#: the colours apart), as in the robvis traffic-light plots.
+ROB_STYLE = {"low": ("#1b7837", "+"), "unclear": ("#e6ab02", "?"), "high": ("#b2182b", "\u2212")}
+
+
+def risk_of_bias_plot(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Traffic-light plot: one row per study, one column per domain and the overall judgement.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`analysis.review.certainty.read_risk_of_bias` (domains of Murad et al. 2018).
+
+    Returns
+    -------
+    Axes
+    """
+    table = table.sort_values("study_id").reset_index(drop=True)
+    overall = study_risk(table)
+    columns = [*ROB_DOMAINS, "overall"]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.2, 0.6 + 0.24 * len(table)))
+    for i, row in table.iterrows():
+        y = len(table) - 1 - i
+        for j, domain in enumerate(columns):
+            value = overall[row["study_id"]] if domain == "overall" else row[domain]
+            colour, symbol = ROB_STYLE.get(value, ("0.8", ""))
+            ax.scatter(j, y, s=120, color=colour, edgecolor="white", linewidth=0.5)
+            ax.text(
+                j, y, symbol, ha="center", va="center", color="white", fontsize=8, fontweight="bold"
+            )
+    ax.set_xticks(range(len(columns)), [c.capitalize() for c in columns], fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(table)), table["study_id"].iloc[::-1], fontsize=7.5)
+    ax.set_xlim(-0.6, len(columns) - 0.4)
+    ax.set_ylim(-0.7, len(table) - 0.3)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0)
+    handles = [
+        plt.Line2D([], [], marker="o", ls="", color=c, label=f"{s} {k}", markersize=8)
+        for k, (c, s) in ROB_STYLE.items()
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=3,
+        frameon=False,
+        fontsize=8,
+    )
     return ax

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..datapackage import Dataset
 from ..engine.results import PooledProportion
-from ..review.certainty import DOMAINS
+from ..review.certainty import DOMAINS, ROB_DOMAINS, study_risk
 from ..review.reproduction import ROUNDING
 from ..review.selection import STAGES, prisma_counts
 from ..review.sensitivity import COMPARED
@@ -492,3 +492,21 @@ def method_settings_table() -> pd.DataFrame:
         ),
     )
     return pd.DataFrame(rows, columns=["Analysis", "Label in tables", "Settings"])
+
+
+def risk_of_bias_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Each study's risk-of-bias judgements with the source fragment behind each.
+
+    Columns: ``Study``, ``Tool``, one per domain (``"high: <fragment>"``), ``Overall``
+    (the worst domain) and ``Notes``.
+    """
+    overall = study_risk(table)
+    frame = pd.DataFrame({"Study": table["study_id"], "Tool": table["tool"]})
+    for domain in ROB_DOMAINS:
+        frame[domain.capitalize()] = [
+            f"{j}: {support}" if support else j
+            for j, support in zip(table[domain], table[f"{domain}_support"], strict=True)
+        ]
+    frame["Overall"] = table["study_id"].map(overall)
+    frame["Notes"] = table["notes"]
+    return frame.sort_values("Study").reset_index(drop=True)

@@ -71,8 +71,8 @@ def build_status(data_dir: Path | str | None = None) -> str:
 def since_note(version: str, data_dir: Path | str | None = None) -> str:
     """What changed between release ``version`` and the latest release, in one line.
 
-    E.g. ``"Since 2.0.0: 6 studies added, 2 removed, 28 pooled estimates changed (primary
-    analysis)."``; an empty string when ``version`` is the latest release.
+    E.g. ``"Since 2.0.0: 7 studies added, 2 removed; pooled estimates (primary analysis):
+    24 moved, 3 new, 1 no longer estimable."``; an empty string for the latest release.
     """
     history = read_releases(data_dir)
     latest = history["version"].iloc[-1]
@@ -81,10 +81,15 @@ def since_note(version: str, data_dir: Path | str | None = None) -> str:
     old = read_snapshot(version, data_dir)
     new = read_snapshot(latest, data_dir)
     change = compare(*old, *new, old=version, new=latest)
-    moved = len(change.changed)
+    kinds = change.changed["change"].value_counts()
+    estimates = ", ".join(
+        f"{kinds[kind]} {word}"
+        for kind, word in (("moved", "moved"), ("added", "new"), ("removed", "no longer estimable"))
+        if kind in kinds
+    )
     return (
-        f"Since {version}: {len(change.added)} studies added, {len(change.removed)} removed, "
-        f"{moved} pooled estimate{'' if moved == 1 else 's'} changed (primary analysis)."
+        f"Since {version}: {len(change.added)} studies added, {len(change.removed)} removed; "
+        f"pooled estimates (primary analysis): {estimates or 'none changed'}."
     )
 
 

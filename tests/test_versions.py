@@ -65,6 +65,22 @@ def _commit_and_tag(root, version):
     _git(root, "tag", f"v{version}")
 
 
+def _build_versions(root, *versions):
+    return subprocess.run(
+        [
+            sys.executable,
+            str(root / "scripts" / "build_versions.py"),
+            "--root",
+            str(root),
+            "--only",
+            *versions,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+
+
 def _ae_rate(root):
     import analysis as an
 
@@ -99,20 +115,7 @@ def two_releases(tmp_path_factory):
 
     result = build(root)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    versions = subprocess.run(
-        [
-            sys.executable,
-            str(root / "scripts" / "build_versions.py"),
-            "--root",
-            str(root),
-            "--only",
-            first,
-            second,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    versions = _build_versions(root, first, second)
     assert versions.returncode == 0, versions.stdout[-3000:] + versions.stderr[-3000:]
     return root, first, second, old_rate, new_rate
 
@@ -152,18 +155,7 @@ def test_the_cite_url_of_a_release_resolves_inside_the_site(two_releases):
 
 def test_a_built_release_is_not_rebuilt(two_releases):
     root, first, _, _, _ = two_releases
-    again = subprocess.run(
-        [
-            sys.executable,
-            str(root / "scripts" / "build_versions.py"),
-            "--root",
-            str(root),
-            "--only",
-            first,
-        ],
-        capture_output=True,
-        text=True,
-    )
+    again = _build_versions(root, first)
     assert again.returncode == 0, again.stderr
     assert f"{first} already built (cached)" in again.stdout
     assert "building" not in again.stdout

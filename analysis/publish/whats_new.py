@@ -350,6 +350,19 @@ def latest_tables(data_dir) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return changes, rows, poolable
 
 
+#: The comparison facts of :func:`whats_new_facts` when there is nothing to compare.
+_NO_COMPARISON = {
+    "prev_release": "none",
+    "n_added": "0",
+    "n_removed": "0",
+    "n_moved": "0",
+    "n_new_estimates": "0",
+    "n_poolable": "0",
+    "added_cites": "none",
+    "removed_cites": "none",
+}
+
+
 def whats_new_facts(ds: Dataset) -> dict[str, str]:
     """Facts for the What's New chapter prose (all strings).
 
@@ -362,20 +375,16 @@ def whats_new_facts(ds: Dataset) -> dict[str, str]:
     history = read_releases(ds.data_dir)
     facts = {"n_releases": fmt_count(len(history)), "evidence_sha": evidence_sha256(ds)[:12]}
     if history.empty:
-        return facts | {
-            "release": "none",
-            "release_date": "none",
-            "release_search": "none",
-            "since_status": "No release has been made yet.",
-            "prev_release": "none",
-            "n_added": "0",
-            "n_removed": "0",
-            "n_moved": "0",
-            "n_new_estimates": "0",
-            "n_poolable": "0",
-            "added_cites": "none",
-            "removed_cites": "none",
-        }
+        return (
+            facts
+            | _NO_COMPARISON
+            | {
+                "release": "none",
+                "release_date": "none",
+                "release_search": "none",
+                "since_status": "No release has been made yet.",
+            }
+        )
     last = history.iloc[-1]
     facts |= {
         "release": last["version"],
@@ -396,16 +405,7 @@ def whats_new_facts(ds: Dataset) -> dict[str, str]:
             f"{last['version']}; nothing has changed since."
         )
     change = latest_release_changes(ds.data_dir)
-    facts |= {
-        "prev_release": "none",
-        "n_added": "0",
-        "n_removed": "0",
-        "n_moved": "0",
-        "n_new_estimates": "0",
-        "n_poolable": "0",
-        "added_cites": "none",
-        "removed_cites": "none",
-    }
+    facts |= _NO_COMPARISON
     if change is not None:
         rows = change.changed
         facts |= {

@@ -92,25 +92,22 @@ def sensitivity_summary(comparison: pd.DataFrame) -> dict:
     pooled = main[(main["k"] >= 2) & (main["regimen"] != "any")]
     spread = pooled.groupby(["outcome", "regimen"])["estimate"].agg(lambda e: e.max() - e.min())
     primary = comparison[comparison["method"] == PRIMARY].set_index(["outcome", "regimen"])
-    grey = comparison[comparison["method"] == PEER_REVIEWED].set_index(["outcome", "regimen"])
-    joined = primary[["estimate", "k"]].join(grey[["estimate", "k"]], rsuffix="_peer")
-    changed = (
-        joined["k_peer"].isna()
-        | (joined["k"] != joined["k_peer"])
-        | ~np.isclose(joined["estimate"], joined["estimate_peer"])
-    )
-    unmarked = comparison[comparison["method"] == UNMARKED].set_index(["outcome", "regimen"])
-    joined_u = primary[["estimate", "k"]].join(unmarked[["estimate", "k"]], rsuffix="_u")
-    changed_u = (
-        joined_u["k_u"].isna()
-        | (joined_u["k"] != joined_u["k_u"])
-        | ~np.isclose(joined_u["estimate"], joined_u["estimate_u"])
-    )
+
+    def changed(other: str) -> pd.Series:
+        """Primary estimates whose value or k differ under ``other``, or that it lacks."""
+        rows = comparison[comparison["method"] == other].set_index(["outcome", "regimen"])
+        joined = primary[["estimate", "k"]].join(rows[["estimate", "k"]], rsuffix="_other")
+        return (
+            joined["k_other"].isna()
+            | (joined["k"] != joined["k_other"])
+            | ~np.isclose(joined["estimate"], joined["estimate_other"])
+        )
+
     return {
-        "n_changed_unmarked": int(changed_u.sum()),
+        "n_changed_unmarked": int(changed(UNMARKED).sum()),
         "n_compared": len(spread),
         "max_spread": float(spread.max()) if len(spread) else float("nan"),
         "max_spread_where": spread.idxmax() if len(spread) else None,
-        "n_changed_grey": int(changed.sum()),
-        "n_total": len(joined),
+        "n_changed_grey": int(changed(PEER_REVIEWED).sum()),
+        "n_total": len(primary),
     }

@@ -18,6 +18,7 @@ from ..review.synthesis import MARKS, MIXED, OUTCOMES, RegimenSynthesis, regimen
 from .formatting import (
     fmt_count,
     fmt_courses,
+    fmt_evidence,
     fmt_pct,
     fmt_reported,
     fmt_result,
@@ -45,8 +46,7 @@ def outcome_facts(*syntheses: RegimenSynthesis) -> dict[str, str]:
 
 
 def _behind(pool) -> str:
-    studies = "1 study" if pool.k == 1 else f"{pool.k} studies"
-    return f"{studies}, {fmt_courses(pool.n_total)}"
+    return fmt_evidence(pool.k, pool.n_total)
 
 
 #: Pools with fewer courses are named with their counts, apart from the rates.

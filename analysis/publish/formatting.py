@@ -43,15 +43,30 @@ def fmt_estimate(result: PooledProportion, digits: int = 1) -> str:
     return f"{fmt_pct(result.estimate, digits)} ({ci})"
 
 
-def fmt_pool_cell(result: PooledProportion, digits: int = 1) -> str:
-    """A pooled result for a table cell, pooled counts never as a rate.
+def fmt_rate_cell(counts: bool, events, n, estimate, ci_low, ci_high, digits: int = 1) -> str:
+    """A rate for a table cell; pooled counts (no model) as counts, never as a rate.
 
-    ``'12.3% (5.0–25.1%)'``; pooled counts (no model) ``'0/13 (0.0–24.7%)'``.
+    ``'12.3% (5.0–25.1%)'``; ``counts``: ``'0/13 (0.0–24.7%)'``. The one wording behind
+    :func:`fmt_pool_cell` (a result), :func:`fmt_row` (a results table row) and the tables
+    that hold the numbers as columns.
     """
-    if result.kind == "counts":
-        ci = fmt_interval(result.ci_low, result.ci_high, digits)
-        return f"{fmt_count(result.events_total)}/{fmt_count(result.n_total)} ({ci})"
-    return fmt_estimate(result, digits)
+    ci = fmt_interval(ci_low, ci_high, digits)
+    if counts:
+        return f"{fmt_count(events)}/{fmt_count(n)} ({ci})"
+    return f"{fmt_pct(estimate, digits)} ({ci})"
+
+
+def fmt_pool_cell(result: PooledProportion, digits: int = 1) -> str:
+    """:func:`fmt_rate_cell` of a pooled result."""
+    return fmt_rate_cell(
+        result.kind == "counts",
+        result.events_total,
+        result.n_total,
+        result.estimate,
+        result.ci_low,
+        result.ci_high,
+        digits,
+    )
 
 
 def fmt_estimate_ci(result: PooledProportion, digits: int = 1) -> str:
@@ -82,10 +97,14 @@ def fmt_row(row) -> str:
     """
     if row["status"] == "not estimable":
         return "not estimable"
-    ci = fmt_interval(row["ci_low"], row["ci_high"])
-    if row["status"] == "pooled counts":
-        return f"{fmt_count(row['events'])}/{fmt_count(row['n'])} ({ci})"
-    return f"{fmt_pct(row['estimate'])} ({ci})"
+    return fmt_rate_cell(
+        row["status"] == "pooled counts",
+        row["events"],
+        row["n"],
+        row["estimate"],
+        row["ci_low"],
+        row["ci_high"],
+    )
 
 
 def fmt_i2(result: PooledProportion) -> str:
@@ -116,6 +135,16 @@ def fmt_count(n: int | float) -> str:
 def fmt_courses(n: int) -> str:
     """``'1 course'``, ``'52 courses'`` (a course: one patient on one combination)."""
     return f"{fmt_count(n)} course{'' if int(n) == 1 else 's'}"
+
+
+def fmt_studies(k: int) -> str:
+    """``'1 study'``, ``'4 studies'``."""
+    return f"{fmt_count(k)} stud{'y' if int(k) == 1 else 'ies'}"
+
+
+def fmt_evidence(k: int, n: int) -> str:
+    """What stands behind a number: ``'2 studies, 16 courses'``."""
+    return f"{fmt_studies(k)}, {fmt_courses(n)}"
 
 
 def fmt_reported(value) -> str:

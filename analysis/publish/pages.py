@@ -20,7 +20,13 @@ from ..review.certainty import DOMAINS, ROB_DOMAINS, certainty_frame, read_risk_
 from ..review.summary import combinations, slug, summary_of_findings
 from ..review.synthesis import MARKS, OUTCOMES, regimen_trials, synthesise
 from .forest import forest_plot
-from .formatting import MISSING, fmt_count, fmt_courses, fmt_interval, fmt_pct
+from .formatting import (
+    MISSING,
+    fmt_courses,
+    fmt_evidence,
+    fmt_rate_cell,
+    fmt_studies,
+)
 from .sof import SHORT, SYMBOLS
 
 _RATING = {0: "", 1: "\u22121", 2: "\u22122"}
@@ -74,13 +80,12 @@ def _glance(frame: pd.DataFrame, grade: pd.DataFrame) -> pd.DataFrame:
         if not r.kind:
             result, evidence, certainty, why = "no data", MISSING, MISSING, MISSING
         else:
-            ci = fmt_interval(r.ci_low, r.ci_high)
             result = (
-                f"{r.events}/{fmt_count(r.n)} ({ci}), no model"
-                if r.kind == "counts"
-                else f"{fmt_pct(r.estimate)} ({ci})"
-            ) + (f" {r.marks}" if r.marks else "")
-            evidence = f"{r.k} stud{'y' if r.k == 1 else 'ies'}, {fmt_courses(r.n)}"
+                fmt_rate_cell(r.kind == "counts", r.events, r.n, r.estimate, r.ci_low, r.ci_high)
+                + (", no model" if r.kind == "counts" else "")
+                + (f" {r.marks}" if r.marks else "")
+            )
+            evidence = fmt_evidence(r.k, r.n)
             certainty = f"{SYMBOLS[int(r.level)]} {r.certainty}" if pd.notna(r.level) else MISSING
             why = MISSING
             if (r.regimen, r.outcome) in grade.index:
@@ -147,10 +152,7 @@ def _studies(ds: Dataset, regimen: str, rob: pd.DataFrame) -> pd.DataFrame:
 
 def _held_sentence(studies: int, courses: int) -> str:
     """``"1 study with 8 courses"``, ``"11 studies with 94 courses"``."""
-    return (
-        f"{fmt_count(studies)} stud{'y' if studies == 1 else 'ies'} with "
-        f"{fmt_count(courses)} course{'' if courses == 1 else 's'}"
-    )
+    return f"{fmt_studies(studies)} with {fmt_courses(courses)}"
 
 
 def _outcomes_sentence(n_with_data: int, missing: list[str]) -> str:
@@ -200,7 +202,7 @@ def combination_page(ds: Dataset, regimen: str) -> CombinationPage:
             pool = syn.pools[regimen]
             page.alt[key] = (
                 f"Forest plot of {OUTCOMES[outcome].lower()} on {regimen}: "
-                f"{pool.k} stud{'y' if pool.k == 1 else 'ies'} with their exact "
+                f"{fmt_studies(pool.k)} with their exact "
                 "95% confidence intervals and the summary."
             )
     with_data = frame[frame["kind"] != ""]
@@ -319,9 +321,7 @@ def combinations_markdown(ds: Dataset, sof: pd.DataFrame) -> str:
         have = [SHORT[o].lower() for o in frame.loc[frame["kind"] != "", "outcome"]]
         k = int(courses.at[regimen, "studies"]) if regimen in courses.index else 0
         n = int(courses.at[regimen, "trials"]) if regimen in courses.index else 0
-        held = (
-            f"{k} stud{'y' if k == 1 else 'ies'}, {fmt_courses(n)}" if k else "no study in our data"
-        )
+        held = fmt_evidence(k, n) if k else "no study in our data"
         name = re.sub(r"[^A-Za-z0-9 +\-(),./]", "", f"{regimen} ({described.get(regimen, '')})")
         lines.append(
             f"- {{doc}}`{name} <combinations/{slug(regimen)}>`: {held}; results for "

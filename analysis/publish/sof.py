@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..review.summary import slug
 from ..review.synthesis import MARKS, OUTCOMES
-from .formatting import fmt_count, fmt_interval, fmt_pct
+from .formatting import fmt_evidence, fmt_rate_cell
 
 #: Short column names of the six outcomes.
 SHORT = {
@@ -38,10 +38,6 @@ def _esc(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _studies(k: int, n: int) -> str:
-    return f"{k} stud{'y' if k == 1 else 'ies'}, {fmt_count(n)} course{'' if n == 1 else 's'}"
-
-
 def _paper(row) -> str:
     """The 2026 review's figure for a cell (``"2026 review: 82% of 71"``), or ``""``."""
     if pd.isna(row["paper_pct"]):
@@ -61,14 +57,13 @@ def sof_cell(row) -> str:
     if not row["kind"]:
         paper = _paper(row)
         return _esc("No data here" + (f"; {paper}" if paper else ""))
-    ci = fmt_interval(row["ci_low"], row["ci_high"])
-    if row["kind"] == "counts":
-        estimate = f"{int(row['events'])}/{fmt_count(row['n'])} ({ci})"
-        what = "no events" if row["events"] == 0 else "all events"
-        evidence = f"{what}; {_studies(row['k'], row['n'])}"
-    else:
-        estimate = f"{fmt_pct(row['estimate'])} ({ci})"
-        evidence = _studies(row["k"], row["n"])
+    counts = row["kind"] == "counts"
+    estimate = fmt_rate_cell(
+        counts, int(row["events"]), row["n"], row["estimate"], row["ci_low"], row["ci_high"]
+    )
+    evidence = fmt_evidence(row["k"], row["n"])
+    if counts:
+        evidence = f"{'no events' if row['events'] == 0 else 'all events'}; {evidence}"
     estimate += f" {row['marks']}" if row["marks"] else ""
     parts = [
         f'<span class="est">{_esc(estimate)}</span>',

@@ -23,8 +23,10 @@ from .formatting import (
     fmt_pct,
     fmt_pool_cell,
     fmt_q,
+    fmt_rate_cell,
     fmt_reported,
     fmt_row,
+    fmt_studies,
     outcome_label,
     regimen_label,
 )
@@ -137,7 +139,7 @@ def outcome_completeness_table(frame: pd.DataFrame) -> pd.DataFrame:
             "Combination": frame["regimen"],
             "Outcome": frame["outcome"].map(OUTCOMES),
             "Courses with data, 2022+2026 studies": [
-                f"{n} ({k} stud{'y' if k == 1 else 'ies'})" if k else "0"
+                f"{n} ({fmt_studies(k)})" if k else "0"
                 for n, k in zip(frame["n_review"], frame["k_review"], strict=True)
             ],
             "Courses behind the 2026 paper's figure": frame["paper_n"].map(cell),
@@ -291,11 +293,8 @@ def grade_table(frame: pd.DataFrame) -> pd.DataFrame:
     """
     records = []
     for r in frame.to_dict(orient="records"):
-        ci = fmt_interval(r["ci_low"], r["ci_high"])
-        rate = (
-            f"{r['events']}/{fmt_count(r['n'])} ({ci})"
-            if r["kind"] == "counts"
-            else f"{fmt_pct(r['estimate'])} ({ci})"
+        rate = fmt_rate_cell(
+            r["kind"] == "counts", r["events"], r["n"], r["estimate"], r["ci_low"], r["ci_high"]
         )
         designs = ", ".join(f"{n} {d.replace('_', ' ')}" for d, n in r["designs"].items())
         record = {

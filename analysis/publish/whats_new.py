@@ -9,7 +9,7 @@ import pandas as pd
 from ..datapackage import Dataset, evidence_sha256
 from ..review.settings import PRIMARY
 from .bibliography import study_citations
-from .formatting import MISSING, fmt_count, fmt_interval, fmt_pct, outcome_label
+from .formatting import MISSING, fmt_count, fmt_evidence, fmt_interval, fmt_pct, outcome_label
 from .releases import (
     diff_results,
     diff_rows,
@@ -199,9 +199,8 @@ def _estimate(row, prefix: str) -> str:
     if pd.isna(estimate):
         return MISSING
     ci = fmt_interval(float(row[f"{prefix}_ci_low"]), float(row[f"{prefix}_ci_high"]))
-    k, n = int(row[f"{prefix}_k"]), int(row[f"{prefix}_n"])
-    studies = "1 study" if k == 1 else f"{k} studies"
-    return f"{fmt_pct(float(estimate))} ({ci}), {studies}, {n} courses"
+    evidence = fmt_evidence(int(row[f"{prefix}_k"]), int(row[f"{prefix}_n"]))
+    return f"{fmt_pct(float(estimate))} ({ci}), {evidence}"
 
 
 def changes_table(comparison: Comparison) -> pd.DataFrame:

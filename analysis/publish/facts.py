@@ -66,7 +66,7 @@ def rates_sentence(syn: RegimenSynthesis) -> str:
     label = syn.label.lower()
 
     def named(regimen: str) -> str:  # the combination with the marks of its studies
-        marks = "".join(sorted(set("".join(syn.marks(regimen).values()))))
+        marks = syn.pool_marks(regimen)
         return f"{regimen} {marks}" if marks else regimen
 
     enough = {r: p for r, p in syn.pools.items() if p.n_total >= FEW_COURSES}

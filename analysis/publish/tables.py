@@ -64,11 +64,7 @@ def summary_table(syn: RegimenSynthesis) -> pd.DataFrame:
     if syn.any_combination is not None:
         items.append(("Any combination", syn.any_combination))
     for regimen, pool in items:
-        marks = "".join(
-            sorted(
-                set("".join(syn.marks(None if regimen == "Any combination" else regimen).values()))
-            )
-        )
+        marks = syn.pool_marks(None if regimen == "Any combination" else regimen)
         rows.append(
             {
                 "Regimen": f"{regimen} {marks}" if marks else regimen,

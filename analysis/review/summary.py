@@ -75,7 +75,7 @@ def summary_of_findings(ds: Dataset, method: str = PRIMARY) -> pd.DataFrame:
                     estimate=pool.estimate,
                     ci_low=pool.ci_low,
                     ci_high=pool.ci_high,
-                    marks="".join(sorted(set("".join(syn.marks(regimen).values())))),
+                    marks=syn.pool_marks(regimen),
                 )
                 if (regimen, outcome) in grade.index:
                     row = grade.loc[(regimen, outcome)]

@@ -181,6 +181,10 @@ class RegimenSynthesis:
         rows = self.rows if regimen is None else self.rows[self.rows["regimen"] == regimen]
         return study_marks(rows)
 
+    def pool_marks(self, regimen: str | None = None) -> str:
+        """Every mark of a pool's studies, once each (``"‡§"``; ``""`` when none)."""
+        return "".join(sorted(set("".join(self.marks(regimen).values()))))
+
 
 def synthesise(
     ds: Dataset, outcome: str, method: str = PRIMARY, *, exclude_publication_types=()

@@ -110,6 +110,10 @@ def anchor_id(label: str) -> str:
     return make_id(label)
 
 
+#: Folder of the site that holds each release, as ``<site>/v/<version>/``.
+VERSIONS = "v"
+
+
 def chapter_url(meta: Mapping, release: Mapping, chapter: str) -> str:
     """The URL to cite a chapter by.
 
@@ -118,7 +122,7 @@ def chapter_url(meta: Mapping, release: Mapping, chapter: str) -> str:
     build (whose numbers may change).
     """
     if release.get("status") == "released":
-        return site_url(meta) + f"v/{release['version']}/{chapter}.html"
+        return site_url(meta) + f"{VERSIONS}/{release['version']}/{chapter}.html"
     return site_url(meta) + f"{chapter}.html"
 
 

@@ -29,13 +29,11 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
-from ..datapackage import evidence_sha256, load_dataset
-from .cite import citation_metadata, site_url
+from ..datapackage import load_dataset
+from .cite import VERSIONS, chapter_url, citation_metadata, release_status
 from .releases import read_releases, read_snapshot
 from .whats_new import compare
 
-#: Folder of the site that holds the releases (``v/<version>/``).
-VERSIONS = "v"
 #: Marks the banner in a page, so that publishing twice replaces it.
 _BANNER = re.compile(r'<div class="dtt-version"[^>]*>.*?</div><!-- /dtt-version -->', re.S)
 _ARTICLE = re.compile(r'<article class="bd-article"[^>]*>')
@@ -57,15 +55,8 @@ def site_releases(data_dir: Path | str | None = None) -> pd.DataFrame:
 
 
 def build_status(data_dir: Path | str | None = None) -> str:
-    """Whether the data are exactly the latest release's.
-
-    ``"released"``, ``"unreleased changes"`` or ``"no release"``.
-    """
-    history = read_releases(data_dir)
-    if history.empty:
-        return "no release"
-    same = history["data_sha256"].iloc[-1] == evidence_sha256(load_dataset(data_dir))
-    return "released" if same else "unreleased changes"
+    """:func:`analysis.publish.cite.release_status` of the data in ``data_dir``."""
+    return release_status(load_dataset(data_dir))["status"]
 
 
 def since_note(version: str, data_dir: Path | str | None = None) -> str:
@@ -144,8 +135,11 @@ def banner_html(
                 f' The latest is <a href="{to_site}{_esc(page)}">version {_esc(latest)}</a>.'
                 f" {_esc(since_note(version, data_dir))}"
             )
-        cite_url = f"{site_url(citation_metadata(Path(data_dir or paths.DATA).parent))}"
-        cite_url += f"{VERSIONS}/{version}/{page}"
+        cite_url = chapter_url(
+            citation_metadata(Path(data_dir or paths.DATA).parent),
+            {"version": version, "status": "released"},
+            page.removesuffix(".html"),
+        )
         text += (
             f" Cite this version by <code>{_esc(cite_url)}</code>."
             f' <a href="{to_site}versions.html">All versions</a>.'

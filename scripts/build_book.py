@@ -242,6 +242,25 @@ def prepare_sources(
             print(f"build_book: executed {chapter.name} ({seconds:.1f} s)", flush=True)
 
 
+def clear_staging(build_dir: Path) -> Path:
+    """``build_dir/html.staging``, with leftovers of an interrupted publish removed."""
+    staging = build_dir / "html.staging"
+    for leftover in (staging, build_dir / "html.old"):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    return staging
+
+
+def swap_in(staging: Path, site: Path) -> None:
+    """Publish a finished staging site: two renames, so readers see the old or the new."""
+    old = site.parent / "html.old"
+    if site.exists():
+        os.replace(site, old)
+    os.replace(staging, site)
+    if old.exists():
+        shutil.rmtree(old)
+
+
 def build(root: Path, force: bool = False, workers: int | None = None) -> int:
     """Validate, build and atomically publish the book under ``root``; return exit status."""
     root = root.resolve()
@@ -305,10 +324,7 @@ def build(root: Path, force: bool = False, workers: int | None = None) -> int:
         print("build_book: build failed; published site untouched", file=sys.stderr)
         return 1
 
-    staging, old = build_dir / "html.staging", build_dir / "html.old"
-    for leftover in (staging, old):
-        if leftover.exists():
-            shutil.rmtree(leftover)
+    staging = clear_staging(build_dir)
     shutil.copytree(work / "_build" / "html", staging)
     # Downloads (results.csv/.json, data package zip, CITATION.cff) from the same data and
     # code, into the staging copy only: a failure leaves the published site untouched.
@@ -321,11 +337,7 @@ def build(root: Path, force: bool = False, workers: int | None = None) -> int:
         shutil.rmtree(staging)
         print("build_book: versions failed; published site untouched", file=sys.stderr)
         return 1
-    if site.exists():
-        os.replace(site, old)
-    os.replace(staging, site)
-    if old.exists():
-        shutil.rmtree(old)
+    swap_in(staging, site)
     stamp.write_text(json.dumps(current, indent=1))
     print(f"build_book: published {site} ({time.perf_counter() - started:.1f} s)")
     return 0

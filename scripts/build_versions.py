@@ -29,6 +29,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from build_book import clear_staging, swap_in  # noqa: E402  (the same atomic publish)
 
 from analysis.publish import versions  # noqa: E402
 from analysis.publish.releases import read_releases  # noqa: E402
@@ -86,18 +89,14 @@ def build_release(root: Path, version: str, commit: str, cache: Path) -> bool:
 def republish(root: Path) -> None:
     """Republish ``book/_build/html`` atomically with the cached releases and banners."""
     build_dir = root / "book" / "_build"
-    site, staging, old = build_dir / "html", build_dir / "html.staging", build_dir / "html.old"
+    site = build_dir / "html"
     if not site.exists():
         print("build_versions: no latest site yet; run make book to publish the releases")
         return
-    for leftover in (staging, old):
-        if leftover.exists():
-            shutil.rmtree(leftover)
+    staging = clear_staging(build_dir)
     shutil.copytree(site, staging, ignore=shutil.ignore_patterns(versions.VERSIONS))
     versions.publish(staging, root)
-    os.replace(site, old)
-    os.replace(staging, site)
-    shutil.rmtree(old)
+    swap_in(staging, site)
 
 
 def main(argv: list[str] | None = None) -> int:

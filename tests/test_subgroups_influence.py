@@ -145,3 +145,17 @@ def test_small_study_test_not_done_below_ten():
     assert not r.done and "k = 3 < 10" in r.message and np.isnan(r.p_value)
     with pytest.raises(ValueError, match="unknown test"):
         small_study_test([1] * 10, [10] * 10, test="begg")
+
+
+def test_pools_of_counts_are_left_out_of_the_test_between_combinations():
+    import math
+
+    import analysis as an
+    from analysis.review.robustness import subgroup_differences
+
+    frame = subgroup_differences(an.load_dataset()).set_index("outcome")
+    # every SAE pool but one has no events: fewer than two combinations remain, no test
+    assert math.isnan(frame.at["sae", "q_between"]) and "no test" in frame.at["sae", "message"]
+    # Tofa+UST remission is 11/11: it is named as left out, the others are tested
+    remission = frame.loc["clinical_remission"]
+    assert "Tofa+UST" in remission["message"] and remission["p_value"] >= 0

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..datapackage import Dataset
 from ..engine.influence import leave_one_out, small_study_test
+from ..engine.pooling import degenerate_kind
 from ..engine.results import PooledProportion
 from ..engine.subgroups import subgroup_analysis
 from .settings import PRIMARY
@@ -40,9 +41,11 @@ def subgroup_differences(ds: Dataset, method: str = PRIMARY) -> pd.DataFrame:
         rows = outcome_rows(ds, outcome)
         rows = rows[rows["regimen"] != MIXED]
         # a pool with no events, or only events, has no model estimate to compare
-        sums = rows.astype({"events": int, "total": int}).groupby("regimen")[["events", "total"]]
-        sums = sums.sum()
-        degenerate = sorted(sums.index[(sums["events"] == 0) | (sums["events"] == sums["total"])])
+        degenerate = sorted(
+            regimen
+            for regimen, group in rows.groupby("regimen")
+            if degenerate_kind(group["events"].astype(int), group["total"].astype(int))
+        )
         left_out = (
             f"Left out (no events or only events, no model): {', '.join(degenerate)}."
             if degenerate

@@ -40,7 +40,7 @@ from .. import paths
 from ..datapackage import Dataset, evidence_sha256
 from ..datapackage.descriptor import read_descriptor, write_descriptor
 from ..review.settings import PRIMARY
-from ..review.synthesis import results_table
+from ..review.synthesis import results_table, superseded_by
 
 #: Columns of ``data/releases.csv``.
 RELEASE_COLUMNS = (
@@ -164,7 +164,7 @@ def rows_of(
 
     ``superseded_by`` names the later report of the same cohort that replaces a row's study
     for that outcome (the row is then not pooled); it is empty where the later report has
-    no analysed row of the outcome, as in :func:`analysis.review.synthesis.outcome_rows`.
+    no analysed row of the outcome (:func:`analysis.review.synthesis.superseded_by`).
     ``per_outcome=False`` applies the rule of releases before 3.0.0 instead: a superseded
     study gave way for every outcome.
     """
@@ -173,11 +173,7 @@ def rows_of(
         studies[["study_id", "overlaps_with"]], on="study_id"
     )
     rows["overlaps_with"] = rows["overlaps_with"].fillna("")
-    has_outcome = set(zip(rows["study_id"], rows["outcome"], strict=True))
-    rows["superseded_by"] = [
-        later if (later, outcome) in has_outcome or (later and not per_outcome) else ""
-        for later, outcome in zip(rows["overlaps_with"], rows["outcome"], strict=True)
-    ]
+    rows["superseded_by"] = superseded_by(rows) if per_outcome else rows["overlaps_with"]
     rows = rows.reindex(columns=list(ROW_COLUMNS)).fillna("")
     return (
         rows.astype({"events": int, "total": int})

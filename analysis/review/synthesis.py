@@ -69,10 +69,33 @@ def outcome_rows(ds: Dataset, outcome: str, *, exclude_publication_types=()) -> 
         how="left",
     )
     rows = rows.merge(ds.studies, on="study_id", how="left", suffixes=("", "_study"))
-    # a superseded report gives way only where the report that supersedes it has this outcome
-    superseded = rows["overlaps_with"].ne("") & rows["overlaps_with"].isin(rows["study_id"])
+    superseded = superseded_by(rows).ne("")
     keep = ~superseded & ~rows["publication_type"].isin(exclude_publication_types)
     return rows[keep].sort_values(["regimen", "study_id"]).reset_index(drop=True)
+
+
+def superseded_by(rows: pd.DataFrame) -> pd.Series:
+    """The later report that takes each row's place for the row's outcome (``""``: none).
+
+    A report superseded by a later report of the same cohort (``studies.overlaps_with``)
+    gives way only where that later report has an analysed row of the same outcome; where
+    it has none, the superseded report is the cohort's only data on the outcome and stays.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Analysed outcome rows with ``study_id``, ``outcome`` and ``overlaps_with``.
+    """
+    present = set(zip(rows["study_id"], rows["outcome"], strict=True))
+    later = rows["overlaps_with"].fillna("")
+    return pd.Series(
+        [
+            study if study and (study, outcome) in present else ""
+            for study, outcome in zip(later, rows["outcome"], strict=True)
+        ],
+        index=rows.index,
+        dtype=object,
+    )
 
 
 def _pool(frame: pd.DataFrame, method: str) -> PooledProportion:

@@ -2,7 +2,7 @@
 
 from .load import TABLES, Dataset, data_sha256, load_dataset
 from .validate import DataValidationError, Problem, check_data_dir, validate_data_dir
-from .views import as_of, evidence_sha256
+from .views import as_of, evidence_sha256, subset
 
 __all__ = [
     "TABLES",
@@ -14,5 +14,6 @@ __all__ = [
     "check_data_dir",
     "validate_data_dir",
     "as_of",
+    "subset",
     "evidence_sha256",
 ]

@@ -52,10 +52,18 @@ def as_of(ds: Dataset, review_versions) -> Dataset:
     )
     arms = ds.arms[ds.arms["study_id"].isin(studies["study_id"])]
     outcomes = ds.outcomes[ds.outcomes["arm_id"].isin(arms["arm_id"])]
+    return subset(ds, studies=studies, arms=arms, outcomes=outcomes)
+
+
+def subset(ds: Dataset, *, studies=None, arms=None, outcomes=None) -> Dataset:
+    """A view of ``ds`` with some of its study-level tables replaced by subsets.
+
+    Tables not given are kept; ``sha256`` becomes the :func:`evidence_sha256` of the view,
+    so that a view is never mistaken for the data it comes from. The caller keeps the
+    tables consistent (an arm's outcome rows go with the arm).
+    """
+    given = {"studies": studies, "arms": arms, "outcomes": outcomes}
     view = dataclasses.replace(
-        ds,
-        studies=studies.reset_index(drop=True),
-        arms=arms.reset_index(drop=True),
-        outcomes=outcomes.reset_index(drop=True),
+        ds, **{name: t.reset_index(drop=True) for name, t in given.items() if t is not None}
     )
     return dataclasses.replace(view, sha256=evidence_sha256(view))

@@ -18,7 +18,14 @@ import pandas as pd
 from ..datapackage import Dataset
 from ..review.certainty import DOMAINS, ROB_DOMAINS, certainty_frame, read_risk_of_bias
 from ..review.summary import combinations, slug, summary_of_findings
-from ..review.synthesis import MARKS, OUTCOMES, regimen_trials, synthesise
+from ..review.synthesis import (
+    MARKS,
+    OUTCOMES,
+    from_target_review,
+    regimen_trials,
+    synthesise,
+    with_cointervention,
+)
 from .forest import forest_plot
 from .formatting import (
     MISSING,
@@ -119,7 +126,9 @@ def _studies(ds: Dataset, regimen: str, rob: pd.DataFrame) -> pd.DataFrame:
     outcomes = ds.outcomes[ds.outcomes["analysed"] & ds.outcomes["arm_id"].isin(arms["arm_id"])]
     rob = rob.set_index("study_id")
     rows = []
-    for arm in arms.itertuples(index=False):
+    for arm, cointervention in zip(
+        arms.itertuples(index=False), with_cointervention(arms), strict=True
+    ):
         mine = outcomes[outcomes["arm_id"] == arm.arm_id]
         times = "; ".join(f"{SHORT[o.outcome].lower()}: {o.timepoint}" for o in mine.itertuples())
         courses = arm.n_trials if pd.notna(arm.n_trials) else arm.n_patients
@@ -130,8 +139,8 @@ def _studies(ds: Dataset, regimen: str, rob: pd.DataFrame) -> pd.DataFrame:
         )
         marks = "".join(
             sorted(
-                {"\u2021" for k in mine["kind"] if k == "target_review"}
-                | ({"\u00a7"} if arm.cointervention else set())
+                ("\u2021" if from_target_review(mine).any() else "")
+                + ("\u00a7" if cointervention else "")
             )
         )
         rows.append(

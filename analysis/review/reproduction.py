@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..datapackage import Dataset, as_of
 from .settings import PRIMARY
-from .synthesis import synthesise
+from .synthesis import from_target_review, synthesise
 
 #: Review -> (label, review versions of the evidence it had).
 REVIEWS = {
@@ -45,8 +45,6 @@ MATCH, CIRCULAR, DIFFERS, NO_DATA = (
     "no data",
 )
 VERDICTS = (MATCH, CIRCULAR, DIFFERS, NO_DATA)
-#: ``kind`` of a count taken from the review being reproduced.
-TARGET_REVIEW = "target_review"
 
 
 def reproduction_frame(ds: Dataset) -> pd.DataFrame:
@@ -97,7 +95,7 @@ def reproduction_frame(ds: Dataset) -> pd.DataFrame:
                 "published_ci_high_pct": row.ci_high_pct,
                 "published_trials": trials,
                 "figure_trials_stated": not pd.isna(row.trials),
-                "from_review": int(used["kind"].eq(TARGET_REVIEW).sum()),
+                "from_review": int(from_target_review(used).sum()),
                 "evidence": " + ".join(versions) + " studies",
             }
             if as_pub is None:

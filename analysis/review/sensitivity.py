@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 
-from ..datapackage import Dataset, evidence_sha256
+from ..datapackage import Dataset, subset
 from .settings import METHODS, PRIMARY
-from .synthesis import GREY_LITERATURE, OUTCOMES, results_table
+from .synthesis import (
+    GREY_LITERATURE,
+    OUTCOMES,
+    from_target_review,
+    results_table,
+    with_cointervention,
+)
 
 #: Methods compared in the book, in display order (``as_published`` lives in the
 #: reproduction appendix: it models pools without events, as the 2026 paper did).
@@ -30,14 +34,11 @@ def without_marked(ds: Dataset) -> Dataset:
     A view like :func:`analysis.datapackage.as_of`: studies, drugs and published figures
     unchanged, ``sha256`` the fingerprint of the view.
     """
-    arms = ds.arms[ds.arms["cointervention"].fillna("").astype(str).eq("")]
+    arms = ds.arms[~with_cointervention(ds.arms)]
     outcomes = ds.outcomes[
-        ds.outcomes["kind"].ne("target_review") & ds.outcomes["arm_id"].isin(arms["arm_id"])
+        ~from_target_review(ds.outcomes) & ds.outcomes["arm_id"].isin(arms["arm_id"])
     ]
-    view = dataclasses.replace(
-        ds, arms=arms.reset_index(drop=True), outcomes=outcomes.reset_index(drop=True)
-    )
-    return dataclasses.replace(view, sha256=evidence_sha256(view))
+    return subset(ds, arms=arms, outcomes=outcomes)
 
 
 def method_comparison(ds: Dataset, methods=COMPARED) -> pd.DataFrame:

@@ -114,15 +114,28 @@ MARKS = {
 }
 
 
+def from_target_review(outcomes: pd.DataFrame) -> pd.Series:
+    """Outcome rows whose count was taken from the 2026 review (mark ‡)."""
+    return outcomes["kind"].eq("target_review")
+
+
+def with_cointervention(arms: pd.DataFrame) -> pd.Series:
+    """Arms given with a co-intervention beyond the two drugs (mark §)."""
+    return arms["cointervention"].fillna("").astype(str).ne("")
+
+
 def study_marks(rows: pd.DataFrame) -> dict[str, str]:
-    """Study id -> marks for the analysed rows of a pool (only studies with a mark)."""
+    """Study id -> marks for the analysed rows of a pool (only studies with a mark).
+
+    ``rows`` join outcome rows and their arms (:func:`outcome_rows`); the marks are those
+    of :data:`MARKS`: :func:`from_target_review` and :func:`with_cointervention`.
+    """
     marks: dict[str, str] = {}
-    for row in rows.itertuples(index=False):
-        mark = ("\u2021" if row.kind == "target_review" else "") + (
-            "\u00a7" if row.cointervention else ""
-        )
+    flags = zip(rows["study_id"], from_target_review(rows), with_cointervention(rows), strict=True)
+    for study, review, cointervention in flags:
+        mark = ("\u2021" if review else "") + ("\u00a7" if cointervention else "")
         if mark:
-            marks[row.study_id] = "".join(sorted(set(marks.get(row.study_id, "") + mark)))
+            marks[study] = "".join(sorted(set(marks.get(study, "") + mark)))
     return marks
 
 

@@ -13,7 +13,7 @@ from ..review.certainty import LEVELS, rule_thresholds
 from ..review.completeness import completeness_summary
 from ..review.reproduction import CIRCULAR, DIFFERS, MATCH, NO_DATA
 from ..review.robustness import INFLUENCE_THRESHOLD
-from ..review.settings import METHODS
+from ..review.settings import METHODS, PRIMARY
 from ..review.synthesis import MARKS, MIXED, OUTCOMES, RegimenSynthesis, regimen_trials
 from .formatting import (
     fmt_count,
@@ -205,11 +205,15 @@ def describe_method(method) -> str:
 def method_facts() -> dict[str, str]:
     """``<key>_label`` describing each named method of :data:`analysis.review.settings.METHODS`.
 
-    Also ``t_quantile_2``: the 97.5% quantile of t with 1 df, the multiplier of a
-    Hartung-Knapp-type interval with two studies.
+    Also ``t_quantile_2``: the quantile of t with 1 df that multiplies a Hartung-Knapp-type
+    interval with two studies; ``level_pct`` (``"95%"``) and ``pi_min_k``: the confidence
+    level and the fewest studies with a prediction interval, of the primary analysis.
     """
+    primary = METHODS[PRIMARY]
     facts = {f"{key}_label": describe_method(method) for key, method in METHODS.items()}
-    facts["t_quantile_2"] = f"{float(special.stdtrit(1, 0.975)):.1f}"
+    facts["t_quantile_2"] = f"{float(special.stdtrit(1, 1 - (1 - primary.level) / 2)):.1f}"
+    facts["level_pct"] = f"{100 * primary.level:g}%"
+    facts["pi_min_k"] = str(primary.pi_min_k)
     return facts
 
 

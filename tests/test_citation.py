@@ -69,6 +69,12 @@ def test_cite_block_has_every_part(ds):
     for result_id in safety["result_id"]:
         assert f'<tr id="{html.escape(result_id)}">' in block
     assert 'id="num-ae-any"' in block
+    # a pool without events is listed by its counts, as everywhere else
+    counts = safety[safety["status"] == "pooled counts"].iloc[0]
+    row = re.search(rf'<tr id="{re.escape(html.escape(counts.result_id))}">.*?</tr>', block).group(
+        0
+    )
+    assert f"<td>{counts.events}/{counts.n} (" in row
 
 
 def test_chapter_labels_and_anchor_ids(tmp_path):

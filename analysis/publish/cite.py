@@ -27,7 +27,7 @@ from .. import paths
 from ..datapackage import Dataset, evidence_sha256, load_dataset
 from ..review.synthesis import synthesis_table
 from .bibliography import latex_escape
-from .formatting import fmt_interval, fmt_pct
+from .formatting import fmt_row
 from .releases import read_releases
 
 #: Files the site serves under ``downloads/`` (see :mod:`analysis.publish.downloads`).
@@ -203,12 +203,11 @@ def _esc(value) -> str:
 def _results_index(ds: Dataset, results) -> str:
     table = synthesis_table(results, ds.version)
     rows = []
-    for r in table.itertuples(index=False):
-        ci = fmt_interval(r.ci_low, r.ci_high)
+    for _, r in table.iterrows():
         rows.append(
             f'<tr id="{_esc(r.result_id)}"><td><a class="reference internal" '
             f'href="#{_esc(r.result_id)}"><code>{_esc(r.result_id)}</code></a></td>'
-            f"<td>{_esc(fmt_pct(r.estimate))} ({_esc(ci)})</td><td>{int(r.k)}</td>"
+            f"<td>{_esc(fmt_row(r))}</td><td>{int(r.k)}</td>"
             f"<td>{int(r.n)}</td></tr>"
         )
     return (

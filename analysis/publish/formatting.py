@@ -37,12 +37,6 @@ def fmt_interval(low: float, high: float, digits: int = 1) -> str:
     return f"{100 * low:.{digits}f}{DASH}{100 * high:.{digits}f}%"
 
 
-def fmt_estimate(result: PooledProportion, digits: int = 1) -> str:
-    """Format a pooled proportion with its CI for a table cell: ``'12.3% (5.0–25.1%)'``."""
-    ci = fmt_interval(result.ci_low, result.ci_high, digits)
-    return f"{fmt_pct(result.estimate, digits)} ({ci})"
-
-
 def fmt_rate_cell(counts: bool, events, n, estimate, ci_low, ci_high, digits: int = 1) -> str:
     """A rate for a table cell; pooled counts (no model) as counts, never as a rate.
 

@@ -310,30 +310,189 @@ def _no_stray_spaces(t: Tables) -> Iterator[Problem]:
                     )
 
 
-#: ``prisma.source`` of a count computed from the studies table at build time.
-DERIVED_SOURCE = "data/studies.csv"
+#: PRISMA stages of a published review that must add up: previous + new = included.
+_PRISMA_SUMS = (("previous_studies", "new_studies", "included_studies"),)
+#: Stages that can only shrink along the flow of a published review.
+_PRISMA_FLOW = ("identified", "screened", "full_text_assessed", "new_reports", "included_studies")
 
 
-def _prisma_count_sourced(t: Tables) -> Iterator[Problem]:
+def _prisma_arithmetic(t: Tables) -> Iterator[Problem]:
     prisma = t["prisma"]
-    columns = set(t["studies"].columns) if "studies" in t else None
-    for row, (count, source, locator) in prisma.rows("count", "source", "locator"):
-        if source == DERIVED_SOURCE:
-            if count:
-                yield prisma.problem(
-                    row,
-                    "count",
-                    f"a count computed from {DERIVED_SOURCE} "
-                    "must be left empty (it is counted at build time)",
-                )
-            for condition in filter(None, (c.strip() for c in (locator or "").split(";"))):
-                column = condition.split("!=" if "!=" in condition else "=", 1)[0].strip()
-                if columns is not None and column not in columns:
+    stated: dict[str, dict[str, tuple[int, int]]] = {}
+    for row, (version, stage, count, reason) in prisma.rows(
+        "review_version", "stage", "count", "reason"
+    ):
+        value = _int(count)
+        if value is None or not version or not stage or reason:
+            continue
+        if stage in stated.setdefault(version, {}):
+            yield prisma.problem(row, "stage", f"{version} states {stage!r} twice")
+        stated[version][stage] = (row, value)
+    for version, stages in stated.items():
+        for a, b, total in _PRISMA_SUMS:
+            if a in stages and b in stages and total in stages:
+                row, value = stages[total]
+                if stages[a][1] + stages[b][1] != value:
                     yield prisma.problem(
-                        row, "locator", f"unknown column {column!r} of studies.csv in the filter"
+                        row,
+                        "count",
+                        f"{version}: {total} {value} is not {a} {stages[a][1]} + {b} "
+                        f"{stages[b][1]}",
                     )
-        elif count and not source:
-            yield prisma.problem(row, "source", "a stated count needs a source (DOI or URL)")
+        flow = [(stage, stages[stage]) for stage in _PRISMA_FLOW if stage in stages]
+        for (before, (_, high)), (after, (row, low)) in zip(flow, flow[1:], strict=False):
+            if low > high and not (after == "included_studies" and "previous_studies" in stages):
+                yield prisma.problem(
+                    row, "count", f"{version}: {after} {low} exceeds {before} {high}"
+                )
+
+
+def _searches_well_formed(t: Tables) -> Iterator[Problem]:
+    searches = t["searches"]
+    living = []
+    for row, (version, rnd, date, records) in searches.rows(
+        "review_version", "round", "date", "records"
+    ):
+        if version == "living":
+            if _int(rnd) is None:
+                yield searches.problem(row, "round", "a living search needs its round number")
+            else:
+                living.append((date or "", _int(rnd), row))
+            if records == "stated":
+                yield searches.problem(
+                    row, "records", "a living search's counts are computed, never 'stated'"
+                )
+        elif version:
+            if rnd:
+                yield searches.problem(row, "round", "only living searches have a round")
+            if records and records != "stated":
+                yield searches.problem(
+                    row, "records", "a published review's search has 'stated' counts"
+                )
+    for expected, (_, rnd, row) in enumerate(sorted(living), start=1):
+        if rnd != expected:
+            yield searches.problem(
+                row, "round", f"rounds are numbered 1, 2, ... in date order: expected {expected}"
+            )
+
+
+def _study_search_known(t: Tables) -> Iterator[Problem]:
+    studies, searches = t["studies"], t["searches"]
+    dates: dict[str, set[str]] = {}
+    for _, (version, date) in searches.rows("review_version", "date"):
+        dates.setdefault(version or "", set()).add(date or "")
+    for row, (version, date) in studies.rows("review_version", "search_date"):
+        if date and version and date not in dates.get(version, set()):
+            known = ", ".join(sorted(dates.get(version, set()))) or "none"
+            yield studies.problem(
+                row,
+                "search_date",
+                f"search date {date} is not a search of review version {version!r} in "
+                f"searches.csv (known: {known}); add the search round first",
+            )
+
+
+def _search_rounds_of(t: Tables) -> dict[int, tuple[str, str]]:
+    """Living round -> (date, records) from searches.csv."""
+    out = {}
+    for _, (rnd, date, records) in t["searches"].rows("round", "date", "records"):
+        if _int(rnd) is not None:
+            out[_int(rnd)] = (date or "", records or "")
+    return out
+
+
+def _queries_in_rounds(t: Tables) -> Iterator[Problem]:
+    queries = t["search_queries"]
+    rounds = _search_rounds_of(t)
+    for row, (rnd, date) in queries.rows("round", "date"):
+        number = _int(rnd)
+        if number is None:
+            continue
+        if number not in rounds:
+            yield queries.problem(
+                row, "round", f"round {number} is not in searches.csv: add the round first"
+            )
+        elif date and rounds[number][0] and date > rounds[number][0]:
+            yield queries.problem(
+                row, "date", f"run after the end of round {number} ({rounds[number][0]})"
+            )
+
+
+#: Decisions that need a reason.
+_NEEDS_REASON = {"excluded", "not_retrieved", "ineligible"}
+
+
+def _records_consistent(t: Tables) -> Iterator[Problem]:
+    records, queries, studies = t["search_records"], t["search_queries"], t["studies"]
+    round_of = {q: _int(r) for _, (q, r) in queries.rows("query_id", "round")}
+    order = {q: i for i, (_, (q,)) in enumerate(queries.rows("query_id"))}
+    study_date = {s: d for _, (s, d) in studies.rows("study_id", "search_date")}
+    rounds = _search_rounds_of(t)
+    rows = sorted(
+        records.rows("round", "query_id", "rank", "record_id", "decision", "reason", "study_id"),
+        key=lambda r: (_int(r[1][0]) or 0, order.get(r[1][1], 0), _int(r[1][2]) or 0),
+    )
+    first: dict[tuple, tuple[int, str, str]] = {}
+    for row, (rnd, query, _, record, decision, reason, study) in rows:
+        key = (rnd, record)  # a later round may screen a record again; it is a duplicate there
+        if query in round_of and _int(rnd) != round_of[query]:
+            yield records.problem(
+                row, "round", f"query {query} belongs to round {round_of[query]}, not {rnd}"
+            )
+        if not record:
+            continue
+        if key not in first:
+            if not decision:
+                yield records.problem(
+                    row, "decision", f"first record of {record}: a decision is needed"
+                )
+            first[key] = (row, decision or "", study or "")
+        elif decision and decision != first[key][1]:
+            yield records.problem(
+                row,
+                "decision",
+                f"{record} was decided {first[key][1]!r} at row {first[key][0]}: "
+                f"a repeat may leave the decision empty but not contradict it",
+            )
+        if decision in _NEEDS_REASON and not reason:
+            yield records.problem(row, "reason", f"a record {decision} needs a reason")
+        if decision == "included":
+            if not study:
+                yield records.problem(row, "study_id", "an included record names its study")
+            elif study not in study_date:
+                yield records.problem(
+                    row, "study_id", f"study {study!r} is not in studies.csv: add it first"
+                )
+            elif _int(rnd) in rounds and study_date[study] != rounds[_int(rnd)][0]:
+                yield records.problem(
+                    row,
+                    "study_id",
+                    f"{study} was included in round {rnd} ({rounds[_int(rnd)][0]}) but its "
+                    f"search_date is {study_date[study]}",
+                )
+        elif study and study not in study_date:
+            yield records.problem(row, "study_id", f"study {study!r} is not in studies.csv")
+
+
+def _recorded_rounds_name_their_studies(t: Tables) -> Iterator[Problem]:
+    studies, records = t["studies"], t["search_records"]
+    rounds = _search_rounds_of(t)
+    recorded = {
+        date: rnd for rnd, (date, how) in rounds.items() if how in ("recorded", "re-recorded")
+    }
+    included = {
+        (_int(rnd), study)
+        for _, (rnd, decision, study) in records.rows("round", "decision", "study_id")
+        if decision == "included"
+    }
+    for row, (study, date) in studies.rows("study_id", "search_date"):
+        if date in recorded and (recorded[date], study) not in included:
+            yield studies.problem(
+                row,
+                "search_date",
+                f"{study} is dated to round {recorded[date]} ({date}), whose records are "
+                "kept, but no record of that round includes it (search_records.csv)",
+            )
 
 
 def _risk_of_bias_for_analysed(t: Tables) -> Iterator[Problem]:
@@ -422,9 +581,63 @@ RULES: tuple[Rule, ...] = (
         _regimen_pairs_unique,
     ),
     Rule(
-        "PRISMA: a stated count has a source; a computed one is empty with a known filter",
-        ("prisma.count", "prisma.source", "prisma.locator"),
-        _prisma_count_sourced,
+        "PRISMA of a published review adds up (previous + new = included; the flow shrinks)",
+        ("prisma.review_version", "prisma.stage", "prisma.count", "prisma.reason"),
+        _prisma_arithmetic,
+    ),
+    Rule(
+        "searches: living rounds numbered 1..N in date order; published reviews 'stated'",
+        ("searches.review_version", "searches.round", "searches.date", "searches.records"),
+        _searches_well_formed,
+    ),
+    Rule(
+        "a study's search_date is the date of a search of its review version",
+        (
+            "studies.review_version",
+            "studies.search_date",
+            "searches.review_version",
+            "searches.date",
+        ),
+        _study_search_known,
+    ),
+    Rule(
+        "a query belongs to a known round and ran by its end",
+        ("search_queries.round", "search_queries.date", "searches.round", "searches.date"),
+        _queries_in_rounds,
+    ),
+    Rule(
+        "search records: a decision on first sight, never contradicted; reasons and studies given",
+        (
+            "search_records.round",
+            "search_records.query_id",
+            "search_records.rank",
+            "search_records.record_id",
+            "search_records.decision",
+            "search_records.reason",
+            "search_records.study_id",
+            "search_queries.query_id",
+            "search_queries.round",
+            "studies.study_id",
+            "studies.search_date",
+            "searches.round",
+            "searches.date",
+            "searches.records",
+        ),
+        _records_consistent,
+    ),
+    Rule(
+        "a round with kept records includes every study dated to it",
+        (
+            "studies.study_id",
+            "studies.search_date",
+            "search_records.round",
+            "search_records.decision",
+            "search_records.study_id",
+            "searches.round",
+            "searches.date",
+            "searches.records",
+        ),
+        _recorded_rounds_name_their_studies,
     ),
     Rule(
         "a study with analysed outcomes has a risk-of-bias row",

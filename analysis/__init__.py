@@ -34,7 +34,7 @@ _EXPORTS = {
     "small_study_test": "engine.influence",
     # data package
     "Dataset": "datapackage.load",
-    "data_sha256": "datapackage.load",
+    "fingerprint": "datapackage.load",
     "load_dataset": "datapackage.load",
     "DataValidationError": "datapackage.validate",
     "Problem": "datapackage.validate",
@@ -71,6 +71,7 @@ _EXPORTS = {
     "forest_plot": "publish.forest",
     "sensitivity_plot": "publish.figures",
     "prisma_diagram": "publish.figures",
+    "flow_diagram": "publish.figures",
     "risk_of_bias_plot": "publish.figures",
     "summary_table": "publish.tables",
     "completeness_table": "publish.tables",

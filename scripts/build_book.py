@@ -275,6 +275,10 @@ def build(root: Path, force: bool = False, workers: int | None = None) -> int:
     os.environ.update(PYTHONPATH=env["PYTHONPATH"], PYDEVD_DISABLE_FILE_VALIDATION="1")
     started = time.perf_counter()
 
+    # The bibliography is generated from data/studies.csv by every build: no step to forget.
+    if _run([sys.executable, str(root / "scripts" / "update_bib.py")], env):
+        print("build_book: could not write book/references.bib", file=sys.stderr)
+        return 1
     current = fingerprint(root)
     stamp = work / FINGERPRINT
     previous = json.loads(stamp.read_text()) if stamp.exists() and not force else None

@@ -5,7 +5,7 @@ import json
 import shutil
 
 from analysis import paths
-from analysis.datapackage import TABLES
+from analysis.datapackage import EVIDENCE_TABLES
 
 
 def _write(path, header, rows):
@@ -26,7 +26,7 @@ def write_package(root, studies, arms, outcomes, published=(), *, living=()):
     """
     root.mkdir(parents=True, exist_ok=True)
     package = json.loads((paths.DATA / "datapackage.json").read_text())
-    package["resources"] = [r for r in package["resources"] if r["name"] in TABLES]
+    package["resources"] = [r for r in package["resources"] if r["name"] in EVIDENCE_TABLES]
     (root / "datapackage.json").write_text(json.dumps(package))
     headers = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in package["resources"]}
     for name in ("drugs", "regimens"):
@@ -67,6 +67,7 @@ def write_package(root, studies, arms, outcomes, published=(), *, living=()):
                 "source": "https://example.org/x",
                 "locator": "Table 1",
                 "kind": "primary",
+                "quote": f"{n or t} patients",
             }
             for arm, a, b, reg, inc, n, t in arms
         ],
@@ -85,6 +86,7 @@ def write_package(root, studies, arms, outcomes, published=(), *, living=()):
                 "source": "https://example.org/x",
                 "locator": "Table 2",
                 "kind": "primary",
+                "quote": f"{e} of {n} patients",
             }
             for arm, o, e, n, tp, analysed in outcomes
         ],
@@ -103,6 +105,87 @@ def write_package(root, studies, arms, outcomes, published=(), *, living=()):
                 "locator": "abstract",
             }
             for reg, o, est, tts in published
+        ],
+    )
+    return root
+
+
+def write_searches(root, rounds, queries, records):
+    """Write searches.csv (the two published reviews plus ``rounds``) and the search rows.
+
+    ``rounds``: (round, date, records); ``queries``: (round, query_id, method, query);
+    ``records``: (round, query_id, rank, record_id, decision, reason, study_id).
+    """
+    searches = [
+        {
+            "search_id": "alayo2022",
+            "review_version": "2022",
+            "date": "2020-11-03",
+            "records": "stated",
+        },
+        {
+            "search_id": "anderson2026",
+            "review_version": "2026",
+            "date": "2024-01-31",
+            "records": "stated",
+        },
+    ] + [
+        {
+            "search_id": f"living-{r}",
+            "review_version": "living",
+            "round": r,
+            "date": d,
+            "records": how,
+        }
+        for r, d, how in rounds
+    ]
+    date_of = {r: d for r, d, _ in rounds}
+    _write(
+        root / "searches.csv",
+        ["search_id", "review_version", "round", "date", "records", "notes"],
+        searches,
+    )
+    _write(
+        root / "search_queries.csv",
+        ["round", "query_id", "date", "method", "source", "family", "query", "notes"],
+        [
+            {
+                "round": r,
+                "query_id": q,
+                "date": date_of[r],
+                "method": m,
+                "source": "test",
+                "family": m,
+                "query": text,
+            }
+            for r, q, m, text in queries
+        ],
+    )
+    _write(
+        root / "search_records.csv",
+        [
+            "round",
+            "query_id",
+            "rank",
+            "record_id",
+            "title",
+            "decision",
+            "reason",
+            "study_id",
+            "notes",
+        ],
+        [
+            {
+                "round": r,
+                "query_id": q,
+                "rank": k,
+                "record_id": rid,
+                "title": "x",
+                "decision": dec,
+                "reason": why,
+                "study_id": sid,
+            }
+            for r, q, k, rid, dec, why, sid in records
         ],
     )
     return root

@@ -9,7 +9,7 @@ import pytest
 from cffconvert import Citation
 
 from analysis import paths
-from analysis.datapackage import evidence_sha256
+from analysis.datapackage import fingerprint
 from analysis.datapackage.load import load_dataset
 from analysis.publish import cite, releases
 from analysis.review.synthesis import results_table
@@ -106,7 +106,7 @@ def test_release_status_flags_unreleased_changes(ds):
 
     status = cite.release_status(ds)
     last = releases.read_releases().iloc[-1]
-    expected = "released" if last["data_sha256"] == evidence_sha256(ds) else "unreleased changes"
+    expected = "released" if last["data_sha256"] == fingerprint(ds) else "unreleased changes"
     assert status["status"] == expected
     changed = dataclasses.replace(ds, studies=ds.studies.iloc[1:])
     assert cite.release_status(changed)["status"] == "unreleased changes"

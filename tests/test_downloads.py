@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from analysis import paths
-from analysis.datapackage.load import data_sha256, load_dataset
+from analysis.datapackage.load import load_dataset
 from analysis.publish import downloads
 
 
@@ -100,8 +100,16 @@ def test_results_json_matches_csv(site):
     doc = json.loads((site / "results.json").read_text("utf-8"))
     rows = list(csv.DictReader(io.StringIO((site / "results.csv").read_text("utf-8"))))
     assert [r["result_id"] for r in doc["results"]] == [r["result_id"] for r in rows]
-    assert doc["data_sha256"] == data_sha256(paths.DATA)
+    assert doc["data_sha256"] == load_dataset(paths.DATA).sha256
     assert doc["release"]
+
+
+def test_the_zipped_package_has_the_fingerprint_the_site_shows(site, tmp_path):
+    """One data identity: unzip the download, load it, and get the value results.json gives."""
+    with zipfile.ZipFile(site / "data-package.zip") as archive:
+        archive.extractall(tmp_path)
+    shown = json.loads((site / "results.json").read_text("utf-8"))["data_sha256"]
+    assert load_dataset(tmp_path / "data").sha256 == shown
 
 
 def test_data_zip_is_the_data_package_byte_for_byte(site):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis import paths
-from analysis.datapackage import as_of, evidence_sha256
+from analysis.datapackage import as_of, fingerprint
 from analysis.datapackage.descriptor import read_descriptor
 from analysis.datapackage.load import load_dataset
 from analysis.publish import releases, whats_new
@@ -148,12 +148,12 @@ def test_as_of_keeps_only_the_release_studies(ds):
     assert set(view.outcomes["arm_id"]) <= set(view.arms["arm_id"])
     # a report superseded only by a living study is not superseded in the 1.0.0 view
     assert set(view.studies["overlaps_with"]) - {""} <= set(view.studies["study_id"])
-    assert view.sha256 == evidence_sha256(view) != evidence_sha256(ds)
+    assert view.sha256 == fingerprint(view) != fingerprint(ds)
 
 
 def test_evidence_fingerprint_ignores_release_files(ds, tmp_path):
     """Writing a release must not change the fingerprint of the data it describes."""
-    before = evidence_sha256(ds)
+    before = fingerprint(ds)
     copy = dataclasses.replace(ds, data_dir=tmp_path)
     shutil.copy(paths.DATA / "datapackage.json", tmp_path)
     releases.write_release(
@@ -166,7 +166,7 @@ def test_evidence_fingerprint_ignores_release_files(ds, tmp_path):
         summary="test",
         data_dir=tmp_path,
     )
-    assert evidence_sha256(ds) == before
+    assert fingerprint(ds) == before
     declared = {r["path"] for r in read_descriptor(tmp_path)["resources"]}
     assert {
         "snapshots/1.0.0.csv",

@@ -1,13 +1,16 @@
 """The data package: loading, validation (files, schema, cross-table rules), views, provenance."""
 
-from .load import TABLES, Dataset, data_sha256, load_dataset
+from .load import Dataset, fingerprint, load_dataset, read_table
+from .resources import EVIDENCE_TABLES, TABLES
 from .validate import DataValidationError, Problem, check_data_dir, validate_data_dir
-from .views import as_of, evidence_sha256, subset
+from .views import as_of, subset
 
 __all__ = [
     "TABLES",
+    "EVIDENCE_TABLES",
     "Dataset",
-    "data_sha256",
+    "fingerprint",
+    "read_table",
     "load_dataset",
     "DataValidationError",
     "Problem",
@@ -15,5 +18,4 @@ __all__ = [
     "validate_data_dir",
     "as_of",
     "subset",
-    "evidence_sha256",
 ]

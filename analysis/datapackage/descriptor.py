@@ -18,8 +18,10 @@ def resolve_schema(resource: dict, data_dir: Path | str | None = None) -> dict:
     """The resource's Table Schema; a schema given as a path is read from ``data_dir``."""
     schema = resource["schema"]
     if isinstance(schema, str):
-        root = Path(data_dir or paths.DATA)
-        schema = json.loads((root / schema).read_text(encoding="utf-8"))
+        path = Path(data_dir or paths.DATA) / schema
+        if not path.is_file():  # a package without its own copy of the shared schemas
+            path = paths.DATA / schema
+        schema = json.loads(path.read_text(encoding="utf-8"))
     return schema
 
 

@@ -1,7 +1,14 @@
-"""Load the data package (``data/``) into typed DataFrames."""
+"""Load the data package (``data/``) into typed DataFrames: the one loader, the one fingerprint.
+
+Every table of ``data/`` reaches the review and publishing layers through this module: the
+evidence tables on :class:`Dataset`, release files through :func:`read_table`. The data
+identity of a package is :func:`fingerprint`, the one value that releases, cite blocks,
+BibTeX, banners, downloads and snapshots carry.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
-from .descriptor import read_descriptor
-from .resources import TABLES
+from .descriptor import read_descriptor, resolve_schema
+from .resources import EVIDENCE_TABLES
 from .validate import check_data_dir
 
 
@@ -34,6 +41,12 @@ class Dataset:
     published: pd.DataFrame
     data_dir: Path
     sha256: str
+    searches: pd.DataFrame = None
+    search_queries: pd.DataFrame = None
+    search_records: pd.DataFrame = None
+    prisma: pd.DataFrame = None
+    risk_of_bias: pd.DataFrame = None
+    grade_overrides: pd.DataFrame = None
 
     @property
     def version(self) -> str:
@@ -41,20 +54,8 @@ class Dataset:
         return self.sha256[:12]
 
 
-def data_sha256(data_dir: Path | str | None = None) -> str:
-    """SHA-256 over every file of the data package (relative path and bytes, sorted).
-
-    Parameters
-    ----------
-    data_dir : path, optional
-        The data directory (default ``data/``).
-
-    Returns
-    -------
-    str
-        Hex digest; changes whenever any byte of any data file changes.
-    """
-    root = Path(data_dir or paths.DATA)
+def _files_digest(root: Path) -> str:
+    """SHA-256 over every file of ``root`` (relative path and bytes): the loader's cache key."""
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         digest.update(path.relative_to(root).as_posix().encode())
@@ -64,13 +65,51 @@ def data_sha256(data_dir: Path | str | None = None) -> str:
     return digest.hexdigest()
 
 
+def fingerprint(ds: Dataset) -> str:
+    """The data identity of a package: SHA-256 of its evidence tables in a canonical form.
+
+    Covers every table of :data:`~analysis.datapackage.resources.EVIDENCE_TABLES` (studies,
+    arms, outcomes, published figures, searches and their records, PRISMA counts, risk of
+    bias, certainty overrides; everything but the release history and its snapshots, which
+    describe releases of the data rather than the data). Each table's rows are sorted by
+    every column and written as CSV, so the value depends on the contents only, not on
+    file layout, and a view (:func:`analysis.datapackage.views.as_of`) has one too.
+
+    This is the one fingerprint of the project: ``data/releases.csv``, cite blocks, BibTeX,
+    version banners, ``results.json`` and release snapshots all carry it, and loading the
+    zipped data package of the downloads gives the same value.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A loaded package or a view of one.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    digest = hashlib.sha256()
+    for name in EVIDENCE_TABLES:
+        frame = getattr(ds, name)
+        if frame is None:
+            frame = pd.DataFrame()
+        frame = frame.astype(str)
+        frame = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+        digest.update(name.encode() + b"\0" + frame.to_csv(index=False).encode() + b"\0")
+    return digest.hexdigest()
+
+
 def _read_table(path: Path, fields: list[dict]) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    if path.is_file():
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    else:  # an optional table not in this package: empty, with its columns
+        frame = pd.DataFrame({f["name"]: pd.Series(dtype=str) for f in fields})
     for field in fields:
         name, kind = field["name"], field.get("type", "string")
         if name not in frame:
             continue
-        column = frame[name].str.strip()
+        column = frame[name].astype(str).str.strip()
         if kind == "integer":
             frame[name] = pd.to_numeric(column.replace("", None)).astype("Int64")
         elif kind == "number":
@@ -82,7 +121,38 @@ def _read_table(path: Path, fields: list[dict]) -> pd.DataFrame:
     return frame
 
 
-#: The package last loaded, by (directory, SHA-256 of its files, validated).
+def read_table(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
+    """One table of the data package, typed from its schema in ``datapackage.json``.
+
+    Parameters
+    ----------
+    name : str
+        Resource name (``releases``, ``snapshot-3.0.0``, ``searches``, ...) or, for a file
+        that no resource declares yet (a release being written), its path relative to
+        ``data_dir`` (``snapshots/4.0.0.csv``), read as text.
+    data_dir : path, optional
+        The data directory (default ``data/``).
+
+    Returns
+    -------
+    DataFrame
+        Integer fields as nullable ``Int64``, numbers as ``float64``, booleans as ``bool``,
+        strings as ``object`` with missing values as empty strings. A declared resource
+        whose file is absent gives an empty table with its columns.
+    """
+    root = Path(data_dir or paths.DATA)
+    resources = {r["name"]: r for r in read_descriptor(root)["resources"]}
+    if name in resources:
+        resource = resources[name]
+        schema = resolve_schema(resource, root)
+        return _read_table(root / resource["path"], schema["fields"])
+    path = root / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such table in the data package")
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+#: The package last loaded, by (directory, digest of its files, validated).
 _LOADED: dict[tuple, Dataset] = {}
 
 
@@ -100,23 +170,28 @@ def load_dataset(data_dir: Path | str | None = None, *, validate: bool = True) -
     Returns
     -------
     Dataset
-        The same object for the same directory and the same bytes (SHA-256 of every file):
-        a chapter that loads the package again, in the same process, neither re-reads nor
-        re-validates it; any change to any file gives a new, freshly validated package.
+        Its ``sha256`` is the package's :func:`fingerprint`. The same object for the same
+        directory and the same bytes: a chapter that loads the package again, in the same
+        process, neither re-reads nor re-validates it; any change to any file gives a new,
+        freshly validated package.
     """
     root = Path(data_dir or paths.DATA)
-    sha256 = data_sha256(root) if root.is_dir() else ""
-    key = (root.resolve(), sha256, validate)
-    if sha256 and key in _LOADED:  # same bytes: the same (validated) package
+    files = _files_digest(root) if root.is_dir() else ""
+    key = (root.resolve(), files, validate)
+    if files and key in _LOADED:  # same bytes: the same (validated) package
         return _LOADED[key]
     if validate:
         check_data_dir(root)
-    schemas = {r["name"]: r for r in read_descriptor(root)["resources"]}
-    tables = {
-        name: _read_table(root / schemas[name]["path"], schemas[name]["schema"]["fields"])
-        for name in TABLES
-    }
-    dataset = Dataset(**tables, data_dir=root, sha256=sha256)
+    resources = {r["name"]: r for r in read_descriptor(root)["resources"]}
+    tables = {}
+    for name in EVIDENCE_TABLES:
+        if name in resources:
+            fields = resolve_schema(resources[name], root)["fields"]
+            tables[name] = _read_table(root / resources[name]["path"], fields)
+        else:  # a package without this optional table (e.g. a small test package)
+            tables[name] = pd.DataFrame()
+    dataset = Dataset(**tables, data_dir=root, sha256="")
+    dataset = dataclasses.replace(dataset, sha256=fingerprint(dataset))
     _LOADED.clear()  # keep one package: a process builds one book from one data state
     _LOADED[key] = dataset
     return dataset

@@ -5,6 +5,19 @@
 #: (releases, PRISMA counts, certainty overrides, risk of bias, release snapshots) is
 #: validated when its file exists.
 TABLES = ("drugs", "regimens", "studies", "arms", "outcomes", "published")
+#: Every table of the evidence, loaded onto the Dataset and covered by its fingerprint
+#: (:func:`analysis.datapackage.load.fingerprint`): the study-level tables, then the
+#: searches with their queries and records, the published reviews' PRISMA counts, risk of
+#: bias and certainty overrides. Not the release history or its snapshots.
+EVIDENCE_TABLES = (
+    *TABLES,
+    "searches",
+    "search_queries",
+    "search_records",
+    "prisma",
+    "risk_of_bias",
+    "grade_overrides",
+)
 #: Tables that must have at least one data row.
 NONEMPTY_TABLES = ("drugs", "regimens", "studies", "arms", "outcomes")
 #: Files of ``data/`` that are not tables: the descriptor, the codebook, shared schemas.

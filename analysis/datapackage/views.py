@@ -1,28 +1,10 @@
-"""Views of the data package: the evidence of a past review version, and its fingerprint."""
+"""Views of the data package: the evidence of a past review version, or a subset."""
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 
-from .load import TABLES, Dataset
-
-
-def evidence_sha256(ds: Dataset) -> str:
-    """SHA-256 of the six study-level tables in a canonical CSV form.
-
-    Rows are sorted by every column and written with pandas' default float formatting, so
-    the digest depends only on the table contents, not on file layout or on the release
-    files in ``data/``. Unlike :attr:`Dataset.sha256` (every file of ``data/``) it ignores
-    the release files, so writing a release does not change the fingerprint of the data it
-    describes, and a filtered view (:func:`as_of`) has one too.
-    """
-    digest = hashlib.sha256()
-    for name in TABLES:
-        frame = getattr(ds, name)
-        frame = frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
-        digest.update(name.encode() + b"\0" + frame.to_csv(index=False).encode() + b"\0")
-    return digest.hexdigest()
+from .load import Dataset, fingerprint
 
 
 def as_of(ds: Dataset, review_versions) -> Dataset:
@@ -40,7 +22,8 @@ def as_of(ds: Dataset, review_versions) -> Dataset:
     -------
     Dataset
         Studies, their arms and those arms' outcome rows; drugs, regimens and published
-        figures unchanged; ``sha256`` is the :func:`evidence_sha256` of the view.
+        figures unchanged; ``sha256`` is the :func:`~analysis.datapackage.load.fingerprint`
+        of the view.
     """
     keep = set(review_versions)
     studies = ds.studies[ds.studies["review_version"].isin(keep)]
@@ -58,7 +41,7 @@ def as_of(ds: Dataset, review_versions) -> Dataset:
 def subset(ds: Dataset, *, studies=None, arms=None, outcomes=None) -> Dataset:
     """A view of ``ds`` with some of its study-level tables replaced by subsets.
 
-    Tables not given are kept; ``sha256`` becomes the :func:`evidence_sha256` of the view,
+    Tables not given are kept; ``sha256`` becomes the view's fingerprint,
     so that a view is never mistaken for the data it comes from. The caller keeps the
     tables consistent (an arm's outcome rows go with the arm).
     """
@@ -66,4 +49,4 @@ def subset(ds: Dataset, *, studies=None, arms=None, outcomes=None) -> Dataset:
     view = dataclasses.replace(
         ds, **{name: t.reset_index(drop=True) for name, t in given.items() if t is not None}
     )
-    return dataclasses.replace(view, sha256=evidence_sha256(view))
+    return dataclasses.replace(view, sha256=fingerprint(view))

@@ -11,8 +11,8 @@ site, right before it is renamed into place, from the same data and code as the 
   the any-combination pools), so that any pool can be re-run elsewhere (e.g. R meta);
 * ``datapackage.json``: a Frictionless descriptor of the two CSV files (every field with a
   description and unit: proportions on the 0-1 scale, where the site shows percentages);
-* ``data-package.zip``: every file of ``data/`` byte for byte, so its SHA-256
-  (:func:`analysis.datapackage.data_sha256`) can be checked against the one the site shows;
+* ``data-package.zip``: every file of ``data/`` byte for byte; loading it gives the data
+  fingerprint the site shows (:func:`analysis.datapackage.fingerprint`);
 * ``CITATION.cff``: the citation metadata; ``SHA256SUMS``: SHA-256 of each file above.
 
 CSV text cells are neutralised against spreadsheet formulas

@@ -13,7 +13,6 @@ from ..review.certainty import LEVELS, rule_thresholds
 from ..review.completeness import completeness_summary
 from ..review.reproduction import CIRCULAR, DIFFERS, MATCH, NO_DATA
 from ..review.robustness import INFLUENCE_THRESHOLD
-from ..review.selection import VERSIONS, prisma_counts, read_prisma, read_search_log
 from ..review.settings import METHODS, PRIMARY
 from ..review.synthesis import MARKS, MIXED, OUTCOMES, RegimenSynthesis, regimen_trials
 from .formatting import (
@@ -21,7 +20,6 @@ from .formatting import (
     fmt_courses,
     fmt_evidence,
     fmt_pct,
-    fmt_reported,
     fmt_result,
     outcome_label,
 )
@@ -397,40 +395,6 @@ def reproduction_facts(frame: pd.DataFrame) -> dict[str, str]:
         "repro_matched": listed(MATCH),
         "repro_circular": listed(CIRCULAR),
     }
-
-
-def selection_facts(counts: dict) -> dict[str, str]:
-    """``prisma_<version>_<stage>`` for the flow counts of each version.
-
-    ``"not reported"`` where no source states one; ``counts`` maps a version to its
-    :func:`analysis.review.selection.prisma_counts`.
-    """
-    stages = (
-        "identified",
-        "screened",
-        "full_text_assessed",
-        "previous_studies",
-        "new_studies",
-        "new_reports",
-        "included_studies",
-    )
-    return {
-        f"prisma_{version.replace('-', '_')}_{stage}": fmt_reported(c.get(stage))
-        for version, c in counts.items()
-        for stage in stages
-    }
-
-
-def search_facts(ds: Dataset, counts: dict | None = None) -> dict[str, str]:
-    """:func:`selection_facts` of every review version, and the number of search queries.
-
-    ``search_queries`` counts the rows of the search log. ``counts`` (version ->
-    :func:`analysis.review.selection.prisma_counts`) is computed from ``ds`` when not given.
-    """
-    if counts is None:
-        table = read_prisma(ds.data_dir)
-        counts = {v: prisma_counts(table, v, ds.studies) for v in VERSIONS}
-    return selection_facts(counts) | {"search_queries": str(len(read_search_log(ds.data_dir)))}
 
 
 def key_findings(syntheses: dict, certainty: pd.DataFrame, per_outcome: pd.DataFrame) -> str:

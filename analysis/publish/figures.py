@@ -15,10 +15,10 @@ from matplotlib.axes import Axes
 from matplotlib.patches import FancyBboxPatch
 
 from ..review.certainty import ROB_DOMAINS, study_risk
-from ..review.selection import STAGES
+from ..review.selection import STAGES, SearchFlow
 from ..review.synthesis import OUTCOMES
 from .forest import STYLE as FOREST_STYLE
-from .formatting import NOT_REPORTED, fmt_reported
+from .formatting import NOT_REPORTED
 
 #: Style of the other figures (the forest plots' style, :data:`analysis.publish.forest.STYLE`).
 STYLE = FOREST_STYLE
@@ -90,7 +90,21 @@ def sensitivity_plot(comparison: pd.DataFrame, *, min_k: int = 2, ax: Axes | Non
     return ax
 
 
-def prisma_diagram(counts: dict, ax=None, title: str | None = None):
+def flow_diagram(flow: SearchFlow, title: str | None = None):
+    """The PRISMA 2020 diagram of one search (:func:`analysis.review.selection.search_flows`).
+
+    Records from other methods (citation searching, websites, ...) are counted beside
+    those from databases in each box; a living search whose records were not kept reads
+    "not recorded" where a record count would be.
+    """
+    counts = dict(flow.counts)
+    counts["reasons"] = flow.reasons
+    counts["updated"] = flow.updated
+    missing = NOT_REPORTED if flow.round is None else "not recorded"
+    return prisma_diagram(counts, title=title, missing=missing)
+
+
+def prisma_diagram(counts: dict, ax=None, title: str | None = None, *, missing=NOT_REPORTED):
     """Draw a PRISMA 2020 flow diagram.
 
     Parameters
@@ -103,13 +117,25 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None):
         Where to draw (a new 9 x 7 inch figure if not given).
     title : str, optional
         Title above the diagram.
+    missing : str
+        Wording of a count that is ``None``.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
+
+    def fmt_reported(value):
+        return missing if value is None else f"{value:,}"
+
+    def plus_other(stage: str, other: str) -> str:
+        text = fmt_reported(counts.get(stage))
+        if counts.get("other_identified"):
+            text += f"; other methods {fmt_reported(counts.get(other))}"
+        return text
+
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 7))
+        _, ax = plt.subplots(figsize=(9, 7.5))
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.08, 1)  # room for the total box under the flow
     ax.axis("off")
@@ -137,8 +163,8 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None):
         )
         lines = []
         for line in text.split("\n"):
-            lines.extend(textwrap.wrap(line, width=max(int(w * 95), 12)) or [""])
-        ax.text(x, y, "\n".join(lines), ha="center", va="center", fontsize=7.5)
+            lines.extend(textwrap.wrap(line, width=max(int(w * 80), 12)) or [""])
+        ax.text(x, y, "\n".join(lines), ha="center", va="center", fontsize=9)
 
     def arrow(x0, y0, x1, y1):
         ax.annotate(
@@ -164,29 +190,43 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None):
     box(
         main,
         y["identification"],
-        f"{STAGES['identified']}\n(n = {fmt_reported(counts.get('identified'))})",
+        f"{STAGES['identified']}\n(n = {plus_other('identified', 'other_identified')})",
     )
-    n = {stage: fmt_reported(counts.get(stage)) for stage in STAGES}
     box(
         side,
         y["identification"],
-        f"{STAGES['duplicates_removed']}\n(n = {n['duplicates_removed']})",
+        f"{STAGES['duplicates_removed']}\n"
+        f"(n = {plus_other('duplicates_removed', 'other_duplicates')})",
         True,
     )
-    box(main, y["screening"], f"{STAGES['screened']}\n(n = {fmt_reported(counts.get('screened'))})")
+    screened = counts.get("screened")
+    if counts.get("other_identified"):
+        screened_text = (
+            f"{fmt_reported(screened)}; other methods "
+            f"{counts['other_identified'] - counts['other_duplicates']:,}"
+        )
+    else:
+        screened_text = fmt_reported(screened)
+    box(main, y["screening"], f"{STAGES['screened']}\n(n = {screened_text})")
     box(
         side,
         y["screening"],
-        f"{STAGES['excluded_screening']}\n(n = {n['excluded_screening']})",
+        f"{STAGES['excluded_screening']}\n"
+        f"(n = {plus_other('excluded_screening', 'other_excluded')})",
         True,
     )
     box(
         main,
         y["eligibility"],
-        f"{STAGES['full_text_assessed']}\n(n = {fmt_reported(counts.get('full_text_assessed'))})",
+        f"{STAGES['full_text_assessed']}\n"
+        f"(n = {plus_other('full_text_assessed', 'other_assessed')})",
     )
     reasons = counts.get("reasons") or []
-    reason_text = "\n".join(f"{r}: {fmt_reported(n)}" for r, n in reasons) or f"({NOT_REPORTED})"
+    reason_text = "\n".join(f"{r}: {fmt_reported(n)}" for r, n in reasons) or (
+        "none" if counts.get("full_text_assessed") is not None else f"({missing})"
+    )
+    if counts.get("not_retrieved"):
+        reason_text += f"\nNot retrieved: {counts['not_retrieved']:,}"
     box(side, y["eligibility"], f"{STAGES['excluded_full_text']}\n{reason_text}", True)
     for row in ("identification", "screening", "eligibility"):
         arrow(main[0] + main[1] / 2, y[row], side[0] - side[1] / 2, y[row])

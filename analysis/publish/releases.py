@@ -24,12 +24,11 @@ studies whose ``review_version`` is not ``living``
 computed from the data package of its day.
 
 Each snapshot carries an *evidence fingerprint*
-(:func:`analysis.datapackage.views.evidence_sha256`).
+(:func:`analysis.datapackage.fingerprint`, the package's one data identity).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from pathlib import Path
@@ -37,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
-from ..datapackage import Dataset, evidence_sha256
+from ..datapackage import Dataset, read_table
 from ..datapackage.descriptor import read_descriptor, write_descriptor
 from ..review.settings import PRIMARY
 from ..review.synthesis import results_table, superseded_by
@@ -137,11 +136,10 @@ def bump(version: str | None, change: str) -> str:
 def snapshot(ds: Dataset, methods=None) -> pd.DataFrame:
     """Every pooled result of ``ds`` as a snapshot table (see :data:`SNAPSHOT_COLUMNS`).
 
-    ``data_version`` is the first 12 digits of :func:`evidence_sha256`.
+    ``data_version`` is the first 12 digits of the package's fingerprint (``ds.sha256``).
     """
     methods = methods or (PRIMARY, "as_published")
-    fixed = dataclasses.replace(ds, sha256=evidence_sha256(ds))
-    table = results_table(fixed, methods=tuple(methods))
+    table = results_table(ds, methods=tuple(methods))
     return table.reindex(columns=list(SNAPSHOT_COLUMNS))
 
 
@@ -215,12 +213,9 @@ def rows_path(version: str, data_dir: Path | str | None = None) -> Path:
 
 def read_snapshot_rows(version: str, data_dir: Path | str | None = None) -> pd.DataFrame | None:
     """The rows snapshot of a release, or None for a release made before rows were kept."""
-    path = rows_path(version, data_dir)
-    if not path.exists():
+    if not rows_path(version, data_dir).exists():
         return None
-    return pd.read_csv(
-        path, dtype={"study_id": str, "timepoint": str, "notes": str}, keep_default_na=False
-    )
+    return read_table(f"snapshot-{version}-rows", data_dir)
 
 
 def read_releases(data_dir: Path | str | None = None) -> pd.DataFrame:
@@ -229,10 +224,9 @@ def read_releases(data_dir: Path | str | None = None) -> pd.DataFrame:
     The file is validated with the data package (``releases`` resource of
     ``datapackage.json``: versions unique, changes one of :data:`CHANGES`).
     """
-    path = releases_path(data_dir)
-    if not path.exists():
+    if not releases_path(data_dir).exists():
         return pd.DataFrame(columns=list(RELEASE_COLUMNS))
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table = read_table("releases", data_dir)
     order = table["version"].map(parse_version)
     return (
         table.assign(_order=order)
@@ -246,16 +240,10 @@ def read_snapshot(
     version: str, data_dir: Path | str | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The results and studies snapshots of one release."""
-    results_file, studies_file = snapshot_paths(version, data_dir)
-    results = pd.read_csv(
-        results_file,
-        keep_default_na=False,
-        na_values=[""],
-        dtype={"studies": str, "result_id": str, "data_version": str},
-    )
-    results["studies"] = results["studies"].fillna("")
-    studies = pd.read_csv(studies_file, dtype=str, keep_default_na=False)
-    return results, studies
+    results = read_table(f"snapshot-{version}", data_dir)
+    for column in ("k", "n", "events"):  # counts as plain numbers for the comparisons
+        results[column] = results[column].astype("float64")
+    return results, read_table(f"snapshot-{version}-studies", data_dir)
 
 
 def write_release(
@@ -299,7 +287,7 @@ def write_release(
         "search_date": search_date,
         "review_version": review_version,
         "change": change,
-        "data_sha256": evidence_sha256(ds),
+        "data_sha256": ds.sha256,
         "site": "tagged",
         "commit": "",
         "summary": summary,

@@ -8,14 +8,12 @@ from ..datapackage import Dataset
 from ..engine.results import PooledProportion
 from ..review.certainty import DOMAINS, ROB_DOMAINS, study_risk
 from ..review.reproduction import ROUNDING
-from ..review.selection import STAGES, prisma_counts
 from ..review.sensitivity import COMPARED
 from ..review.settings import METHODS, PRIMARY
 from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis
 from .facts import describe_method
 from .formatting import (
     MISSING,
-    NOT_REPORTED,
     fmt_count,
     fmt_i2,
     fmt_interval,
@@ -24,7 +22,6 @@ from .formatting import (
     fmt_pool_cell,
     fmt_q,
     fmt_rate_cell,
-    fmt_reported,
     fmt_row,
     fmt_studies,
     outcome_label,
@@ -359,51 +356,6 @@ def reproduction_table(frame: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def prisma_table(table: pd.DataFrame, studies: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every PRISMA count with its source, for display next to the diagrams."""
-    rows = []
-    for version in table["review_version"].unique():
-        counts = prisma_counts(table, version, studies)
-        for row in table[table["review_version"] == version].itertuples(index=False):
-            value = (
-                dict(counts["reasons"]).get(row.reason or "reason not stated")
-                if row.stage == "excluded_full_text"
-                else counts[row.stage]
-            )
-            rows.append(
-                {
-                    "Review": version,
-                    "Stage": STAGES[row.stage] + (f": {row.reason}" if row.reason else ""),
-                    "Count": fmt_reported(value),
-                    "Source": (f"{row.source} ({row.locator})" if row.source else NOT_REPORTED),
-                    "Notes": row.notes,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def search_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """:func:`analysis.review.selection.search_summary` as text, with a total row."""
-    total = summary[
-        ["queries", "records_found", "screened", "included_candidates", "excluded"]
-    ].sum()
-    rows = pd.concat(
-        [summary, pd.DataFrame([{"source": "Total", "date_searched": "", **total}])],
-        ignore_index=True,
-    )
-    return pd.DataFrame(
-        {
-            "Source": rows["source"],
-            "Searched": rows["date_searched"],
-            "Queries": rows["queries"],
-            "Records": rows["records_found"],
-            "Screened": rows["screened"],
-            "Assessed": rows["included_candidates"],
-            "Excluded": rows["excluded"],
-        }
-    )
 
 
 def clinical_subgroup_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..datapackage import Dataset, evidence_sha256
+from ..datapackage import Dataset
 from ..review.settings import PRIMARY
 from .bibliography import study_citations
 from .formatting import MISSING, fmt_count, fmt_evidence, fmt_interval, fmt_pct, outcome_label
@@ -372,7 +372,7 @@ def whats_new_facts(ds: Dataset) -> dict[str, str]:
     ``evidence_sha``.
     """
     history = read_releases(ds.data_dir)
-    facts = {"n_releases": fmt_count(len(history)), "evidence_sha": evidence_sha256(ds)[:12]}
+    facts = {"n_releases": fmt_count(len(history)), "evidence_sha": ds.sha256[:12]}
     if history.empty:
         return (
             facts

@@ -1,125 +1,274 @@
-"""PRISMA 2020 flow diagrams from the counts in ``data/prisma.csv``.
+"""Study selection: the PRISMA 2020 flow of every search, computed from the data package.
 
-``prisma.csv`` has one row per review version x stage (x exclusion reason):
-``review_version, stage, count, reason, source, locator, notes``. A count is either stated
-by a source (``source`` a DOI/URL, ``locator`` where) or, for this project's own updates,
-computed from ``data/studies.csv`` at build time: ``source`` is ``data/studies.csv``, the
-count cell is empty and ``locator`` is a filter such as ``review_version=living;
-overlaps_with=`` (conditions joined by ``;``, alternatives by ``|``, ``column!=value`` for
-"not equal", an empty value for an empty cell). A stage with no row, or with an empty count
-and another source, was not reported: the diagram says so and nothing is guessed.
+Two kinds of search are in ``data/searches.csv``:
+
+* the published reviews' searches (``records`` = ``stated``): their counts are those their
+  reports state (``data/prisma.csv``, each with source and locator); a stage no source
+  states is ``None`` ("not reported"), and new studies = included - previous where both
+  are stated;
+* each living round (``records`` = ``recorded``, ``re-recorded`` or ``not_recorded``):
+  every count is computed from the record-level rows (``search_queries.csv``, one per
+  query; ``search_records.csv``, one per record a query returned) and from the studies
+  table. Nothing is typed or summed by hand. A record met before (earlier in the round,
+  or in an earlier round) is a duplicate, found by its ``record_id``; the first sighting
+  carries the decision. A round whose records were not kept has ``None`` for every
+  record count, and the book says so.
+
+Queries of method ``database`` or ``register`` form PRISMA's left column ("databases and
+registers"); ``citation``, ``website`` and ``other`` its right column ("other methods").
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import paths
+from ..datapackage import Dataset
 
-#: Stages of the PRISMA 2020 flow (updated-review template), in order, with box wording.
+#: PRISMA 2020 box wording of each stage.
 STAGES = {
     "previous_studies": "Studies included in previous version of review",
     "identified": "Records identified from databases and registers",
     "duplicates_removed": "Records removed before screening (duplicates)",
     "screened": "Records screened",
     "excluded_screening": "Records excluded",
+    "not_retrieved": "Reports not retrieved",
     "full_text_assessed": "Reports assessed for eligibility",
     "excluded_full_text": "Reports excluded",
+    "other_identified": "Records identified from other methods",
+    "other_duplicates": "Records met before",
+    "other_excluded": "Records excluded",
+    "other_assessed": "Reports assessed for eligibility",
     "new_studies": "New studies included in review",
     "new_reports": "Reports of new included studies",
     "included_studies": "Total studies included in review",
 }
-#: The review versions with a flow diagram, in order, and their titles.
-VERSIONS = {
-    "2022": "2022 review (Alayo et al.)",
-    "2026": "2026 review (Anderson et al.)",
-    "living": "First living update (search of 24 Nov 2026)",
-    "living-2": "Second living update (search of 2 Dec 2026)",
-}
-#: Source value of counts computed from the studies table.
-DERIVED_SOURCE = "data/studies.csv"
+#: Query methods of PRISMA's left column; the others are "other methods".
+DATABASE_METHODS = ("database", "register")
+#: How a search's records are known (``searches.records``) -> whether rows exist.
+RECORDED = ("recorded", "re-recorded")
 
 
-def read_prisma(data_dir: Path | str | None = None) -> pd.DataFrame:
-    """``prisma.csv`` (validated with the data package) with ``count`` as nullable integers."""
-    path = Path(data_dir or paths.DATA) / "prisma.csv"
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    table["count"] = pd.to_numeric(table["count"].replace("", None)).astype("Int64")
-    return table
+@dataclass(frozen=True)
+class SearchFlow:
+    """The PRISMA 2020 flow of one search.
 
-
-def count_matching(studies: pd.DataFrame, rule: str) -> int:
-    """Number of rows of ``studies`` matching a ``locator`` filter (see module docstring)."""
-    mask = pd.Series(True, index=studies.index)
-    for condition in filter(None, (c.strip() for c in rule.split(";"))):
-        negate = "!=" in condition
-        column, value = condition.split("!=" if negate else "=", 1)
-        column = column.strip()
-        if column not in studies:
-            raise ValueError(f"unknown column {column!r} in PRISMA rule {rule!r}")
-        hit = studies[column].fillna("").astype(str).str.strip().isin(value.split("|"))
-        mask &= ~hit if negate else hit
-    return int(mask.sum())
-
-
-def prisma_counts(
-    table: pd.DataFrame, review_version: str, studies: pd.DataFrame | None = None
-) -> dict:
-    """Counts of one review version, derived ones computed from ``studies``.
-
-    Returns
-    -------
-    dict
-        Stage -> int or ``None`` (not reported) for every stage of :data:`STAGES` except
-        ``excluded_full_text``, plus ``"reasons"``: list of ``(reason, count or None)`` for
-        full-text exclusions and ``"updated"``: whether the version updates a previous one
-        (it has a ``previous_studies`` row).
+    Attributes
+    ----------
+    search_id, review_version, date, records : str
+        As in ``searches.csv`` (``records``: stated, recorded, re-recorded, not_recorded).
+    round : int or None
+        The living round (None for a published review's search).
+    counts : dict
+        Stage (:data:`STAGES`) -> int, or None where not reported / not recorded.
+    reasons : list of (str, int)
+        Reports excluded after assessment, by reason (both columns), most frequent first.
+    screening_reasons : list of (str, int)
+        Records excluded at screening, by reason (both columns), most frequent first.
+    queries : DataFrame
+        Queries per method and family: ``method, family, queries, records``.
+    new_study_ids : list of str
+        Studies first included by this search that no later report supersedes.
+    updated : bool
+        Whether it updates a previous version (draws the updated-review template).
+    notes : str
+        ``searches.notes``.
     """
-    rows = table[table["review_version"] == review_version]
-    if rows.empty:
-        raise ValueError(f"no PRISMA counts for review version {review_version!r}")
-    counts: dict = {stage: None for stage in STAGES if stage != "excluded_full_text"}
-    reasons = []
-    for row in rows.itertuples(index=False):
-        if row.source == DERIVED_SOURCE:
-            if studies is None:
-                raise ValueError("derived PRISMA counts need the studies table")
-            value = count_matching(studies, row.locator)
-        else:
-            value = None if pd.isna(row.count) else int(row.count)
-        if row.stage == "excluded_full_text":
-            reasons.append((row.reason or "reason not stated", value))
-        else:
-            counts[row.stage] = value
-    counts["reasons"] = reasons
-    counts["updated"] = bool((rows["stage"] == "previous_studies").any())
+
+    search_id: str
+    review_version: str
+    round: int | None
+    date: str
+    records: str
+    counts: dict
+    reasons: list = field(default_factory=list)
+    screening_reasons: list = field(default_factory=list)
+    queries: pd.DataFrame = field(default_factory=pd.DataFrame)
+    new_study_ids: list = field(default_factory=list)
+    updated: bool = True
+    notes: str = ""
+
+    @property
+    def kept(self) -> bool:
+        """Whether record-level rows exist for this search."""
+        return self.records in RECORDED
+
+
+def _superseded_as_of(studies: pd.DataFrame, date: str) -> pd.Series:
+    """Studies superseded by a report found by a search up to ``date``."""
+    found = set(studies.loc[studies["search_date"] <= date, "study_id"])
+    return studies["overlaps_with"].isin(found)
+
+
+def _study_counts(studies: pd.DataFrame, date: str, previous_date: str | None) -> dict:
+    """Previous, new and total studies of a search ending on ``date``, from studies.csv."""
+    upto = studies["search_date"] <= date
+    current = upto & ~_superseded_as_of(studies, date)
+    new = studies["search_date"] == date
+    counts = {
+        "new_reports": int(new.sum()),
+        "new_studies": int((new & current).sum()),
+        "included_studies": int(current.sum()),
+    }
+    if previous_date is not None:
+        before = (studies["search_date"] <= previous_date) & ~_superseded_as_of(
+            studies, previous_date
+        )
+        counts["previous_studies"] = int(before.sum())
     return counts
 
 
-def read_search_log(data_dir: Path | str | None = None) -> pd.DataFrame:
-    """``search_log.csv``: one row per query of a living search (validated with the package)."""
-    return pd.read_csv(Path(data_dir or paths.DATA) / "search_log.csv", dtype={"query": str})
-
-
-def search_summary(log: pd.DataFrame) -> pd.DataFrame:
-    """Queries, records, candidates and exclusions per source and date (numbers).
+def record_sightings(ds: Dataset) -> pd.DataFrame:
+    """Every record row in search order, with its first-sighting decision and duplicate flag.
 
     Returns
     -------
     DataFrame
-        ``source, date_searched, queries, records_found, screened, included_candidates,
-        excluded``.
+        ``search_records`` joined to its query's ``method`` and ``family``, ordered by round,
+        query order and rank, plus ``duplicate`` (the record was met before) and
+        ``final_decision`` / ``final_reason`` (those of its first sighting).
     """
+    queries = ds.search_queries.reset_index(drop=True)
+    order = pd.Series(range(len(queries)), index=queries["query_id"])
+    rows = ds.search_records.merge(
+        queries[["query_id", "method", "family"]], on="query_id", how="left"
+    )
+    rows = rows.assign(_order=rows["query_id"].map(order))
+    rows = rows.sort_values(["round", "_order", "rank"], kind="stable").reset_index(drop=True)
+    rows["duplicate"] = rows["record_id"].duplicated()
+    first = rows[~rows["duplicate"]].set_index("record_id")
+    rows["final_decision"] = rows["record_id"].map(first["decision"])
+    rows["final_reason"] = rows["record_id"].map(first["reason"])
+    return rows.drop(columns="_order")
+
+
+def _tally(series: pd.Series) -> list[tuple[str, int]]:
+    counts = series.value_counts()
+    return [(str(reason), int(n)) for reason, n in counts.items()]
+
+
+def _round_counts(rows: pd.DataFrame) -> tuple[dict, list, list]:
+    """Record counts of one round's sightings (see :func:`record_sightings`)."""
+    left = rows["method"].isin(DATABASE_METHODS)
+    new = ~rows["duplicate"]
+    decision = rows["final_decision"]
+    assessed = new & decision.isin(["ineligible", "included"])
+    counts = {
+        "identified": int(left.sum()),
+        "duplicates_removed": int((left & ~new).sum()),
+        "screened": int((left & new).sum()),
+        "excluded_screening": int((left & new & (decision == "excluded")).sum()),
+        "not_retrieved": int((new & (decision == "not_retrieved")).sum()),
+        "full_text_assessed": int((left & assessed).sum()),
+        "other_identified": int((~left).sum()),
+        "other_duplicates": int((~left & ~new).sum()),
+        "other_excluded": int((~left & new & (decision == "excluded")).sum()),
+        "other_assessed": int((~left & assessed).sum()),
+        "included_records": int((new & (decision == "included")).sum()),
+    }
+    reasons = _tally(rows.loc[new & (decision == "ineligible"), "final_reason"])
+    screening = _tally(rows.loc[new & (decision == "excluded"), "final_reason"])
+    return counts, reasons, screening
+
+
+def _query_table(ds: Dataset, number: int, rows: pd.DataFrame) -> pd.DataFrame:
+    queries = ds.search_queries[ds.search_queries["round"] == number]
+    per_query = rows.groupby("query_id").size()
+    table = queries.assign(records=queries["query_id"].map(per_query).fillna(0).astype(int))
     return (
-        log.groupby(["source", "date_searched"], sort=False)
-        .agg(
-            queries=("query", "size"),
-            records_found=("records_found", "sum"),
-            screened=("screened", "sum"),
-            included_candidates=("included_candidates", "sum"),
-            excluded=("excluded", "sum"),
-        )
+        table.groupby(["method", "family"], sort=False)
+        .agg(queries=("query_id", "size"), records=("records", "sum"))
         .reset_index()
     )
+
+
+def _published_flow(ds: Dataset, search) -> SearchFlow:
+    rows = ds.prisma[ds.prisma["review_version"] == search.review_version]
+    counts: dict = {stage: None for stage in STAGES}
+    reasons = []
+    for row in rows.itertuples(index=False):
+        value = None if pd.isna(row.count) else int(row.count)
+        if row.stage == "excluded_full_text":
+            reasons.append((row.reason or "reason not stated", value))
+        else:
+            counts[row.stage] = value
+    previous, total = counts["previous_studies"], counts["included_studies"]
+    if counts["new_studies"] is None and previous is not None and total is not None:
+        counts["new_studies"] = total - previous  # computed: previous + new = total
+    return SearchFlow(
+        search_id=search.search_id,
+        review_version=search.review_version,
+        round=None,
+        date=search.date,
+        records=search.records,
+        counts=counts,
+        reasons=reasons,
+        updated=previous is not None,
+        notes=search.notes,
+    )
+
+
+def search_flows(ds: Dataset) -> list[SearchFlow]:
+    """The PRISMA flow of every search of ``searches.csv``, in date order.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data package (its ``searches``, ``search_queries``, ``search_records``,
+        ``prisma`` and ``studies`` tables).
+
+    Returns
+    -------
+    list of SearchFlow
+        Published reviews' searches with their stated counts; living rounds with counts
+        computed from their records (``None`` where a round's records were not kept) and
+        study counts computed from ``studies.csv``.
+    """
+    searches = ds.searches.sort_values("date").reset_index(drop=True)
+    sightings = record_sightings(ds) if len(ds.search_records) else None
+    flows, previous_date = [], None
+    for search in searches.itertuples(index=False):
+        if search.records == "stated":
+            flows.append(_published_flow(ds, search))
+            previous_date = search.date
+            continue
+        number = int(search.round)
+        counts: dict = {stage: None for stage in STAGES}
+        counts |= _study_counts(ds.studies, search.date, previous_date)
+        reasons, screening = [], []
+        rows = (
+            sightings[sightings["round"] == number]
+            if sightings is not None
+            else pd.DataFrame(columns=["query_id"])
+        )
+        if search.records in RECORDED and sightings is not None:
+            record_counts, reasons, screening = _round_counts(rows)
+            counts |= {k: v for k, v in record_counts.items() if k in STAGES}
+        new_ids = ds.studies.loc[
+            (ds.studies["search_date"] == search.date)
+            & ~_superseded_as_of(ds.studies, search.date),
+            "study_id",
+        ].tolist()
+        flows.append(
+            SearchFlow(
+                search_id=search.search_id,
+                review_version=search.review_version,
+                round=number,
+                date=search.date,
+                records=search.records,
+                counts=counts,
+                reasons=reasons,
+                screening_reasons=screening,
+                queries=_query_table(ds, number, rows),
+                new_study_ids=sorted(new_ids),
+                notes=search.notes,
+            )
+        )
+        previous_date = search.date
+    return flows
+
+
+def living_rounds(ds: Dataset) -> list[SearchFlow]:
+    """The living search rounds' flows (:func:`search_flows` with a round), in order."""
+    return [flow for flow in search_flows(ds) if flow.round is not None]

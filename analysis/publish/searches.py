@@ -1,0 +1,271 @@
+"""Every sentence, table and diagram about the searches, generated from the data package.
+
+The Study selection chapter, the Methods chapter and the release notes call these
+functions; a new search round (a row of ``data/searches.csv`` with its queries and records)
+appears everywhere with no code or chapter edit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from ..datapackage import Dataset
+from ..review.selection import STAGES, SearchFlow, search_flows
+from .bibliography import study_citations
+from .formatting import NOT_REPORTED, fmt_count, fmt_reported
+
+#: PRISMA's wording of each query method.
+METHOD_WORDS = {
+    "database": "queries of the stored public web pages (PubMed and PMC records, publisher, "
+    "congress and review pages), which stand in for a bibliographic database",
+    "register": "searches of trial registries",
+    "citation": "citation searching (study tables and reference lists of included studies "
+    "and reviews)",
+    "website": "congress, publisher and medical-information websites",
+    "other": "reports identified while doing something else (checking overlapping cohorts, "
+    "completing the bibliography)",
+}
+#: Title of a published review's search.
+PUBLISHED_TITLES = {"2022": "2022 review (Alayo et al.)", "2026": "2026 review (Anderson et al.)"}
+
+
+def long_date(iso: str) -> str:
+    """``'2026-12-02' -> '2 December 2026'``."""
+    day = dt.date.fromisoformat(iso)
+    return f"{day.day} {day:%B %Y}"
+
+
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    return f"{fmt_count(count)} {word if count == 1 else plural or word + 's'}"
+
+
+def flow_title(flow: SearchFlow) -> str:
+    """``'Living search 3 (6 December 2026)'`` or the published review's name."""
+    if flow.round is None:
+        return PUBLISHED_TITLES.get(flow.review_version, flow.search_id)
+    return f"Living search {flow.round} ({long_date(flow.date)})"
+
+
+def figure_key(flow: SearchFlow) -> str:
+    """Glue key of a search's PRISMA diagram (``prisma_living_3``)."""
+    return "prisma_" + flow.search_id.replace("-", "_")
+
+
+def _reasons(pairs) -> str:
+    return "; ".join(f"{reason} {fmt_count(n)}" for reason, n in pairs)
+
+
+def _queries_sentence(flow: SearchFlow) -> str:
+    q = flow.queries
+    if q.empty:
+        return "Its queries were not recorded."
+    by_method = q.groupby("method", sort=False)["queries"].sum()
+    parts = [
+        f"{_n(int(n), 'query', 'queries')} by {METHOD_WORDS.get(m, m)}"
+        for m, n in by_method.items()
+    ]
+    families = q["family"].nunique()
+    return (
+        f"It ran {_n(int(q['queries'].sum()), 'query', 'queries')} in "
+        f"{_n(families, 'family', 'families')}: " + "; ".join(parts) + "."
+    )
+
+
+def _records_sentence(flow: SearchFlow) -> str:
+    c = flow.counts
+    if not flow.kept:
+        return (
+            "The records its queries returned were not kept, so its diagram shows no record "
+            "counts (a count of result slots is not a count of records): only the reports it "
+            "included are known."
+        )
+    returned = c["identified"] + c["other_identified"]
+    met = c["duplicates_removed"] + c["other_duplicates"]
+    new = returned - met
+    excluded = c["excluded_screening"] + c["other_excluded"]
+    assessed = c["full_text_assessed"] + c["other_assessed"]
+    text = (
+        f"Its queries returned {_n(returned, 'record')}; {fmt_count(met)} had been met before "
+        f"(the same identifier earlier in this search or in an earlier one), leaving "
+        f"{_n(new, 'new record')} to screen. {fmt_count(excluded)} were excluded on their "
+        f"title and excerpt ({_reasons(flow.screening_reasons)})"
+    )
+    if c["not_retrieved"]:
+        text += f", {fmt_count(c['not_retrieved'])} could not be read"
+    text += f", and {_n(assessed, 'report')} were assessed for eligibility"
+    if flow.reasons:
+        text += f" ({_reasons(flow.reasons)} excluded)"
+    text += "."
+    if flow.records == "re-recorded":
+        text += (
+            " Its records were re-recorded after the event, by re-running every recorded "
+            "query against the same stored pages (see `data/searches.csv`)."
+        )
+    return text
+
+
+def _included_sentence(flow: SearchFlow) -> str:
+    c = flow.counts
+    if not c["new_reports"]:
+        return (
+            f"It found no new report: the review still includes "
+            f"{_n(c['included_studies'], 'study', 'studies')}."
+        )
+    cited = study_citations(flow.new_study_ids, role="cite:t") if flow.new_study_ids else ""
+    text = (
+        f"It added {_n(c['new_reports'], 'report')} of "
+        f"{_n(c['new_studies'], 'new study', 'new studies')}"
+        + (f" ({cited})" if cited else "")
+        + f", for {_n(c['included_studies'], 'study', 'studies')} after superseded reports "
+        "are removed"
+    )
+    return text + "."
+
+
+def round_paragraph(flow: SearchFlow) -> str:
+    """The MyST paragraph that reports one living search round, every number computed."""
+    return " ".join(
+        (
+            f"**{flow_title(flow)}.**",
+            _queries_sentence(flow),
+            _records_sentence(flow),
+            _included_sentence(flow),
+        )
+    )
+
+
+def published_paragraph(flow: SearchFlow) -> str:
+    """The paragraph of a published review's search (counts as its report states them)."""
+    c = flow.counts
+    text = f"**{flow_title(flow)}.** "
+    if flow.updated:
+        text += (
+            f"It kept the {fmt_reported(c['previous_studies'])} studies of the previous "
+            f"version and added {fmt_reported(c['new_studies'])}, for "
+            f"{fmt_reported(c['included_studies'])} in total (search to {long_date(flow.date)})."
+        )
+    else:
+        text += (
+            f"It identified {fmt_reported(c['identified'])} records and included "
+            f"{fmt_reported(c['included_studies'])} studies (search to {long_date(flow.date)}); "
+            "the counts between these stages are not in the sources we could read."
+        )
+    return text
+
+
+def selection_markdown(ds: Dataset) -> str:
+    """MyST text of the Study selection chapter's searches: a paragraph and a diagram each.
+
+    The diagrams are glued under :func:`figure_key` (see the chapter); the text pastes them
+    with ``{glue:figure}``.
+    """
+    blocks = []
+    for flow in search_flows(ds):
+        paragraph = round_paragraph(flow) if flow.round else published_paragraph(flow)
+        key = figure_key(flow)
+        blocks.append(
+            f"{paragraph}\n\n```{{glue:figure}} {key}\n:name: fig-{key.replace('_', '-')}\n"
+            f":alt: PRISMA 2020 flow diagram of the {flow_title(flow)}: records identified, "
+            f"duplicates, records screened and excluded, reports assessed and studies "
+            f"included.\n\nPRISMA 2020 flow diagram: {flow_title(flow)}.\n```"
+        )
+    return "\n\n".join(blocks)
+
+
+def methods_sentence(ds: Dataset) -> str:
+    """The Methods chapter's account of the living searches, generated from the data."""
+    rounds = [f for f in search_flows(ds) if f.round is not None]
+    if not rounds:
+        return "No living search has been run yet."
+    dates = ", ".join(f"{long_date(f.date)} (search {f.round})" for f in rounds)
+    kept = [f for f in rounds if f.kept]
+    lost = [f for f in rounds if not f.kept]
+    text = f"The living update has run {_n(len(rounds), 'search', 'searches')}: {dates}. "
+    if kept:
+        queries = sum(int(f.queries["queries"].sum()) for f in kept)
+        returned = sum(f.counts["identified"] + f.counts["other_identified"] for f in kept)
+        screened = sum(
+            f.counts["identified"]
+            + f.counts["other_identified"]
+            - f.counts["duplicates_removed"]
+            - f.counts["other_duplicates"]
+            for f in kept
+        )
+        text += (
+            f"For {_n(len(kept), 'search', 'searches')} every query and every record it "
+            f"returned is kept ({_n(queries, 'query', 'queries')}, "
+            f"{_n(returned, 'record')}, {fmt_count(screened)} after duplicates were found by "
+            "identifier), so every count of their flow diagrams is computed from those rows. "
+        )
+    if lost:
+        text += (
+            f"The records of search {', '.join(str(f.round) for f in lost)} were not kept: "
+            "its diagram gives only the reports it included. "
+        )
+    return text + (
+        "Every query and record is in `data/search_queries.csv` and `data/search_records.csv`."
+    )
+
+
+def search_facts(ds: Dataset) -> dict[str, str]:
+    """Facts about the searches for glue: the number of living rounds, the latest's date.
+
+    Keys ``search_rounds``, ``search_latest`` (long date), ``search_methods_text`` (the
+    Methods sentence, :func:`methods_sentence`).
+    """
+    rounds = [f for f in search_flows(ds) if f.round is not None]
+    return {
+        "search_rounds": fmt_count(len(rounds)),
+        "search_latest": long_date(rounds[-1].date) if rounds else NOT_REPORTED,
+    }
+
+
+def query_table(ds: Dataset) -> pd.DataFrame:
+    """Queries and records per living round, method and family (text, for display)."""
+    rows = []
+    for flow in search_flows(ds):
+        for q in flow.queries.itertuples(index=False):
+            rows.append(
+                {
+                    "Search": flow.round,
+                    "Date": flow.date,
+                    "Method": q.method,
+                    "Family": q.family,
+                    "Queries": int(q.queries),
+                    "Records": int(q.records) if flow.kept else NOT_REPORTED,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def flow_table(ds: Dataset) -> pd.DataFrame:
+    """Every PRISMA count of every search, with where it comes from (text, for display)."""
+    rows = []
+    for flow in search_flows(ds):
+        if flow.round is None:
+            stated = ds.prisma[ds.prisma["review_version"] == flow.review_version]
+            origin = {r.stage: f"{r.source} ({r.locator})" for r in stated.itertuples()}
+        for stage, value in flow.counts.items():
+            if value is None and stage not in ("identified", "screened"):
+                continue
+            if flow.round is None:
+                source = origin.get(stage, "computed: included - previous")
+                if value is None:
+                    source = NOT_REPORTED
+            elif stage in ("previous_studies", "new_studies", "new_reports", "included_studies"):
+                source = "computed from data/studies.csv"
+            else:
+                source = (
+                    "computed from data/search_records.csv" if flow.kept else "records not kept"
+                )
+            rows.append(
+                {
+                    "Search": flow_title(flow),
+                    "Stage": STAGES[stage],
+                    "Count": fmt_reported(value),
+                    "From": source,
+                }
+            )
+    return pd.DataFrame(rows)

@@ -25,13 +25,17 @@ Then commit, tag and publish (the release's own site is built from its tag)::
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import pandas as pd  # noqa: E402
 
 from analysis.datapackage import as_of, load_dataset  # noqa: E402
 from analysis.publish import releases  # noqa: E402
@@ -45,6 +49,7 @@ def plan_release(ds, *, search_date: str, data_dir: Path) -> dict:
     new_results, new_studies = releases.snapshot(ds), releases.study_list(ds)
     if history.empty:
         return {
+            "moved": pd.DataFrame(),
             "version": "1.0.0",
             "change": "major",
             "auto": (
@@ -64,11 +69,71 @@ def plan_release(ds, *, search_date: str, data_dir: Path) -> dict:
         studies_removed=removed,
     )
     auto = releases.summarise_diff(diff, added, removed, method=PRIMARY)
+    moved = diff[(diff["method"] == PRIMARY) & (diff["change"] != "unchanged")]
     if added:
         auto += " Added: " + ", ".join(added) + "."
     if removed:
         auto += " Removed: " + ", ".join(removed) + "."
-    return {"version": releases.bump(last["version"], change), "change": change, "auto": auto}
+    return {
+        "version": releases.bump(last["version"], change),
+        "change": change,
+        "auto": auto,
+        "moved": moved,
+    }
+
+
+def _fmt(value) -> str:
+    return "-" if value is None or value != value else f"{100 * value:.1f}%"
+
+
+def describe_moves(moved) -> list[str]:
+    """One line per pool that moves: ``ae/VDZ+aTNF: 19.0% -> 21.3% (changed)``."""
+    lines = []
+    for row in moved.itertuples(index=False):
+        lines.append(
+            f"  {row.outcome}/{row.regimen}: {_fmt(row.old_estimate)} -> "
+            f"{_fmt(row.new_estimate)} ({row.change})"
+        )
+    return lines
+
+
+def latest_search(ds) -> tuple[str, str]:
+    """Date and review version of the latest search of ``searches.csv``."""
+    searches = ds.searches.sort_values("date")
+    if searches.empty:
+        raise SystemExit("no search in data/searches.csv: give --search-date")
+    last = searches.iloc[-1]
+    return last["date"], last["review_version"]
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def commit_and_tag(root: Path, version: str, data_dir: Path) -> str:
+    """Commit the release files, tag ``vX.Y.Z`` and record the tagged commit; return it.
+
+    Two commits, both made here: the release itself (tagged), then the record of its commit
+    in ``releases.csv`` (where tags are not fetched, the build reads the commit from there).
+    """
+    _git(root, "add", "-A", "data", "CITATION.cff")
+    _git(root, "commit", "-q", "-m", f"Release {version}")
+    _git(root, "tag", f"v{version}")
+    commit = _git(root, "rev-parse", "HEAD")
+    path = releases.releases_path(data_dir)
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    for row in rows:
+        if row["version"] == version:
+            row["commit"] = commit
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    _git(root, "add", str(path))
+    _git(root, "commit", "-q", "-m", f"Record the commit of release {version} (tag v{version})")
+    return commit
 
 
 def update_citation_cff(path: Path, version: str, date: str) -> None:
@@ -82,9 +147,14 @@ def update_citation_cff(path: Path, version: str, date: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--search-date", required=True, help="date the search ran to (ISO)")
     parser.add_argument(
-        "--review-version", required=True, help="review the release belongs to (2022, 2026, living)"
+        "--search-date", default="", help="date the search ran to (default: the latest search)"
+    )
+    parser.add_argument(
+        "--review-version", default="", help="review version (default: the latest search's)"
+    )
+    parser.add_argument(
+        "--commit", action="store_true", help="also commit, tag vX.Y.Z and record the commit"
     )
     parser.add_argument("--date", default=dt.date.today().isoformat(), help="release date")
     parser.add_argument("--summary", default="", help="what changed, in words")
@@ -101,16 +171,23 @@ def main(argv: list[str] | None = None) -> int:
     ds = load_dataset(data_dir)
     if args.as_of:
         ds = as_of(ds, [v.strip() for v in args.as_of.split(",")])
-    plan = plan_release(ds, search_date=args.search_date, data_dir=data_dir)
+    search_date, review_version = latest_search(ds)
+    search_date = args.search_date or search_date
+    args.review_version = args.review_version or review_version
+    plan = plan_release(ds, search_date=search_date, data_dir=data_dir)
     summary = " ".join(filter(None, [args.summary.strip(), plan["auto"]]))
     print(f"release {plan['version']} ({plan['change'].upper()}): {summary}")
+    print(f"data fingerprint {ds.sha256}")
+    if len(plan["moved"]):
+        print("pools that move (primary method, old -> new):")
+        print("\n".join(describe_moves(plan["moved"])))
     if args.dry_run:
         return 0
     releases.write_release(
         ds,
         version=plan["version"],
         date=args.date,
-        search_date=args.search_date,
+        search_date=search_date,
         review_version=args.review_version,
         change=plan["change"],
         summary=summary,
@@ -119,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     update_citation_cff(args.root / "CITATION.cff", plan["version"], args.date)
     version = plan["version"]
     print(f"wrote data/releases.csv, data/snapshots/{version}*.csv, CITATION.cff")
+    if args.commit:
+        commit = commit_and_tag(args.root, version, data_dir)
+        print(f"committed and tagged v{version} at {commit}; next: git push --tags, make versions")
+        return 0
     print(
         f"next: git add -A && git commit -m 'Release {version}' && git tag v{version}; "
         "then git push --tags and make versions"

@@ -18,13 +18,13 @@ from .formatting import NOT_REPORTED, fmt_count, fmt_reported
 
 #: PRISMA's wording of each query method.
 METHOD_WORDS = {
-    "database": "queries of the stored public web pages (PubMed and PMC records, publisher, "
+    "database": "over the stored public web pages (PubMed and PMC records, publisher, "
     "congress and review pages), which stand in for a bibliographic database",
-    "register": "searches of trial registries",
-    "citation": "citation searching (study tables and reference lists of included studies "
+    "register": "of trial registries",
+    "citation": "of citation searching (study tables and reference lists of included studies "
     "and reviews)",
-    "website": "congress, publisher and medical-information websites",
-    "other": "reports identified while doing something else (checking overlapping cohorts, "
+    "website": "of congress, publisher and medical-information websites",
+    "other": "for reports met while doing something else (checking overlapping cohorts, "
     "completing the bibliography)",
 }
 #: Title of a published review's search.
@@ -63,8 +63,7 @@ def _queries_sentence(flow: SearchFlow) -> str:
         return "Its queries were not recorded."
     by_method = q.groupby("method", sort=False)["queries"].sum()
     parts = [
-        f"{_n(int(n), 'query', 'queries')} by {METHOD_WORDS.get(m, m)}"
-        for m, n in by_method.items()
+        f"{_n(int(n), 'query', 'queries')} {METHOD_WORDS.get(m, m)}" for m, n in by_method.items()
     ]
     families = q["family"].nunique()
     return (

@@ -47,6 +47,7 @@ class Dataset:
     prisma: pd.DataFrame = None
     risk_of_bias: pd.DataFrame = None
     grade_overrides: pd.DataFrame = None
+    prior_therapy: pd.DataFrame = None
 
     @property
     def version(self) -> str:

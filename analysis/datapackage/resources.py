@@ -8,7 +8,7 @@ TABLES = ("drugs", "regimens", "studies", "arms", "outcomes", "published")
 #: Every table of the evidence, loaded onto the Dataset and covered by its fingerprint
 #: (:func:`analysis.datapackage.load.fingerprint`): the study-level tables, then the
 #: searches with their queries and records, the published reviews' PRISMA counts, risk of
-#: bias and certainty overrides. Not the release history or its snapshots.
+#: bias, certainty overrides and prior therapy. Not the release history or its snapshots.
 EVIDENCE_TABLES = (
     *TABLES,
     "searches",
@@ -17,6 +17,7 @@ EVIDENCE_TABLES = (
     "prisma",
     "risk_of_bias",
     "grade_overrides",
+    "prior_therapy",
 )
 #: Tables that must have at least one data row.
 NONEMPTY_TABLES = ("drugs", "regimens", "studies", "arms", "outcomes")

@@ -347,6 +347,15 @@ def _prisma_arithmetic(t: Tables) -> Iterator[Problem]:
                 )
 
 
+def _arm_size_quoted(t: Tables) -> Iterator[Problem]:
+    arms = t["arms"]
+    for row, (patients, trials, quote) in arms.rows("n_patients", "n_trials", "quote"):
+        if (patients or trials) and not quote:
+            yield arms.problem(
+                row, "quote", "an arm's size needs the source's words (quote) that state it"
+            )
+
+
 def _searches_well_formed(t: Tables) -> Iterator[Problem]:
     searches = t["searches"]
     living = []
@@ -579,6 +588,11 @@ RULES: tuple[Rule, ...] = (
         "each class pair has one regimen label",
         ("regimens.regimen", "regimens.class_a", "regimens.class_b"),
         _regimen_pairs_unique,
+    ),
+    Rule(
+        "an arm's size has its quote",
+        ("arms.n_patients", "arms.n_trials", "arms.quote"),
+        _arm_size_quoted,
     ),
     Rule(
         "PRISMA of a published review adds up (previous + new = included; the flow shrinks)",

@@ -208,6 +208,30 @@ def methods_sentence(ds: Dataset) -> str:
     )
 
 
+def searches_since(ds: Dataset, date: str) -> str:
+    """A sentence on the living searches run after ``date`` (a release's search date).
+
+    Empty when none was; otherwise, for each, its date, queries, records and new reports.
+    """
+    later = [f for f in search_flows(ds) if f.round is not None and f.date > date]
+    if not later:
+        return ""
+    parts = []
+    for flow in later:
+        c = flow.counts
+        records = (
+            f"{_n(c['identified'] + c['other_identified'], 'record')}"
+            if flow.kept
+            else "records not kept"
+        )
+        queries = int(flow.queries["queries"].sum()) if not flow.queries.empty else 0
+        parts.append(
+            f"search {flow.round} of {long_date(flow.date)} ({_n(queries, 'query', 'queries')}, "
+            f"{records}, {_n(c['new_reports'] or 0, 'new report')})"
+        )
+    return "Searches since that release: " + "; ".join(parts) + "."
+
+
 def search_facts(ds: Dataset) -> dict[str, str]:
     """Facts about the searches for glue: the number of living rounds, the latest's date.
 

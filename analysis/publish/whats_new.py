@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..datapackage import Dataset
+from .searches import searches_since
 from ..review.settings import PRIMARY
 from .bibliography import study_citations
 from .formatting import MISSING, fmt_count, fmt_evidence, fmt_interval, fmt_pct, outcome_label
@@ -298,7 +299,7 @@ def history_table(data_dir) -> pd.DataFrame:
             "Search to": history["search_date"],
             "Review": history["review_version"],
             "Change": history["change"].str.upper(),
-            "Evidence SHA-256": history["data_sha256"].str[:12],
+            "Data fingerprint": history["data_sha256"].str[:12],
             "What changed": history["summary"],
         }
     ).reset_index(drop=True)
@@ -391,18 +392,29 @@ def whats_new_facts(ds: Dataset) -> dict[str, str]:
         "release_search": last["search_date"],
     }
     since = since_last_release(ds)
+    searches = searches_since(ds, last["search_date"])
     if since.any_change:
         facts["since_status"] = (
             f"The data have changed since release {last['version']}: "
-            f"{len(since.added)} studies added, {len(since.removed)} removed and "
+            f"{len(since.added)} studies added"
+            + (f" ({', '.join(since.added)})" if len(since.added) else "")
+            + f", {len(since.removed)} removed and "
             f"{len(since.changed)} pooled estimates (primary method) changed; these changes "
             "are not yet part of a release."
+        )
+    elif last["data_sha256"] != ds.sha256:
+        facts["since_status"] = (
+            f"No pooled estimate and no study has changed since release {last['version']}, "
+            "but the data package has (its fingerprint differs: searches, notes or "
+            "judgements); these changes are not yet part of a release."
         )
     else:
         facts["since_status"] = (
             f"The data and every pooled estimate are those of release "
             f"{last['version']}; nothing has changed since."
         )
+    if searches:
+        facts["since_status"] += " " + searches
     change = latest_release_changes(ds.data_dir)
     facts |= _NO_COMPARISON
     if change is not None:

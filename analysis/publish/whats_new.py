@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..datapackage import Dataset
-from .searches import searches_since
 from ..review.settings import PRIMARY
 from .bibliography import study_citations
 from .formatting import MISSING, fmt_count, fmt_evidence, fmt_interval, fmt_pct, outcome_label
@@ -23,6 +22,7 @@ from .releases import (
     snapshot_rows,
     study_list,
 )
+from .searches import searches_since
 
 _CHANGE = {"added": "new estimate", "removed": "no longer estimable", "moved": "moved"}
 

@@ -1,6 +1,6 @@
 """The data package: loading, validation (files, schema, cross-table rules), views, provenance."""
 
-from .load import Dataset, fingerprint, load_dataset, read_table
+from .load import Dataset, fingerprint, load_dataset, read_table, read_text_table
 from .resources import EVIDENCE_TABLES, TABLES
 from .validate import DataValidationError, Problem, check_data_dir, validate_data_dir
 from .views import as_of, subset
@@ -11,6 +11,7 @@ __all__ = [
     "Dataset",
     "fingerprint",
     "read_table",
+    "read_text_table",
     "load_dataset",
     "DataValidationError",
     "Problem",

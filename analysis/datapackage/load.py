@@ -150,6 +150,19 @@ def read_table(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     path = root / name
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such table in the data package")
+    return read_text_table(name, root)
+
+
+def read_text_table(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
+    """A table of the data package exactly as written: every cell a string, empty if missing.
+
+    For output that must reproduce the cells' text (the bibliography, a release's files),
+    where typing (``2018`` as an integer) would change it. ``name`` is a resource name or a
+    path relative to ``data_dir``.
+    """
+    root = Path(data_dir or paths.DATA)
+    resources = {r["name"]: r for r in read_descriptor(root)["resources"]}
+    path = root / (resources[name]["path"] if name in resources else name)
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 

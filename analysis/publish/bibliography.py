@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
+from ..datapackage import read_text_table
 
 #: Header of the generated file.
 HEADER = (
@@ -177,9 +178,7 @@ def render_bib(studies: pd.DataFrame) -> str:
 
 def studies_frame(data_dir: Path | str | None = None) -> pd.DataFrame:
     """``studies.csv`` as text (no type conversion; missing values as empty strings)."""
-    return pd.read_csv(
-        Path(data_dir or paths.DATA) / "studies.csv", dtype=str, keep_default_na=False
-    )
+    return read_text_table("studies", data_dir)
 
 
 def bib_path(book_dir: Path | str | None = None) -> Path:

@@ -169,6 +169,10 @@ def execute_chapter(source: Path, target: Path, timeout: int = 300) -> float:
     nb.cells.insert(0, nbformat.v4.new_code_cell(RESET))
     NotebookClient(nb, km=_kernel(source.parent), timeout=timeout, allow_errors=False).execute()
     nb.cells.pop(0)
+    # Reproducible: the same sources give the same bytes (no random cell ids, no timestamps).
+    for number, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{number}"
+        cell.metadata.pop("execution", None)
     nbformat.write(nb, target)
     return time.perf_counter() - started
 

@@ -57,3 +57,14 @@ def test_the_public_api_is_one_lazy_import():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=paths.ROOT, check=True
     )
     assert out.stdout.strip() == "False True []"
+
+
+def test_only_the_data_package_layer_reads_data_files():
+    """One loader: review and publish get every table from analysis.datapackage."""
+    offenders = []
+    for layer in ("review", "publish"):
+        for path in sorted((paths.ROOT / "analysis" / layer).glob("*.py")):
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                if "read_csv(" in line and "reference.csv" not in line:
+                    offenders.append(f"{path.relative_to(paths.ROOT)}:{number}")
+    assert offenders == []

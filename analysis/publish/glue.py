@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 import itables
@@ -50,8 +51,11 @@ def interactive_table(df: pd.DataFrame, *, wide: bool = True) -> HTML:
     scrolls sideways, and on wide screens the table also uses the page's margin (``wide``).
     Without JavaScript, the static table is shown.
     """
+    # A table id from the content, not itables' random one: the same data, the same page.
+    digest = hashlib.sha256(df.to_csv(index=False).encode()).hexdigest()[:16]
     table = itables.to_html_datatable(
         df,
+        table_id=f"itables_{digest}",
         connected=False,
         display_logo_when_loading=False,
         showIndex=False,

@@ -69,6 +69,25 @@ def test_noop_rebuild_executes_nothing(repo):
     assert site_digest(site) == before
 
 
+def test_two_clean_builds_of_the_same_sources_give_the_same_site(repo):
+    """Reproducible: no timestamps or random ids in the content."""
+    import subprocess
+    import sys
+
+    site = repo / "book" / "_build" / "html"
+    assert build(repo).returncode == 0  # up to date with the copy's sources
+    before = site_digest(site)
+    forced = subprocess.run(
+        [sys.executable, str(repo / "scripts" / "build_book.py"), "--root", str(repo), "--force"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert forced.returncode == 0, forced.stdout[-3000:] + forced.stderr[-3000:]
+    assert "clean build" in forced.stdout
+    assert site_digest(site) == before
+
+
 def test_changed_count_and_hostile_text_change_the_site(repo):
     outcomes = pd.read_csv(repo / "data" / "outcomes.csv", dtype=str, keep_default_na=False)
     arms = pd.read_csv(repo / "data" / "arms.csv", dtype=str, keep_default_na=False)

@@ -135,18 +135,18 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None, *, missing=N
         return text
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 7.5))
+        _, ax = plt.subplots(figsize=(10, 9.5))
     ax.set_xlim(0, 1)
-    ax.set_ylim(-0.08, 1)  # room for the total box under the flow
+    ax.set_ylim(-0.1, 1)  # room for the total box under the flow
     ax.axis("off")
     updated = counts.get("updated", False)
     # column centre and width: previous-version box, main flow, exclusion boxes
     main, side, prev = (
-        ((0.52, 0.27), (0.85, 0.27), (0.17, 0.25))
+        ((0.525, 0.29), (0.845, 0.29), (0.185, 0.25))
         if updated
         else ((0.36, 0.36), (0.80, 0.34), None)
     )
-    height = 0.12
+    height = 0.15
 
     def box(col, y, text, shaded=False, h=height):
         x, w = col
@@ -163,7 +163,7 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None, *, missing=N
         )
         lines = []
         for line in text.split("\n"):
-            lines.extend(textwrap.wrap(line, width=max(int(w * 80), 12)) or [""])
+            lines.extend(textwrap.wrap(line, width=max(int(w * 88), 12)) or [""])
         ax.text(x, y, "\n".join(lines), ha="center", va="center", fontsize=9)
 
     def arrow(x0, y0, x1, y1):
@@ -174,7 +174,7 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None, *, missing=N
             arrowprops=dict(arrowstyle="-|>", color="0.3", lw=0.9, shrinkA=0, shrinkB=0),
         )
 
-    y = {"identification": 0.86, "screening": 0.64, "eligibility": 0.42, "included": 0.19}
+    y = {"identification": 0.9, "screening": 0.67, "eligibility": 0.44, "included": 0.2}
     for label, yy in y.items():
         ax.text(
             0.0,
@@ -238,14 +238,14 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None, *, missing=N
             y["included"],
             f"{STAGES['new_studies']} (n = {fmt_reported(counts.get('new_studies'))})\n"
             f"{STAGES['new_reports']} (n = {fmt_reported(counts.get('new_reports'))})",
-            h=0.14,
+            h=0.17,
         )
         box(
             prev,
             y["identification"],
             f"{STAGES['previous_studies']}\n(n = {fmt_reported(counts.get('previous_studies'))})",
         )
-        total = (0.36, 0.5)
+        total = (0.4, 0.62)
         text = f"{STAGES['included_studies']} (n = {fmt_reported(counts.get('included_studies'))})"
         previous, new, included = (
             counts.get(k) for k in ("previous_studies", "new_studies", "included_studies")
@@ -257,10 +257,10 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None, *, missing=N
                 f"\n{previous} previous + {new} new \u2212 {previous + new - included} "
                 "superseded by a new report of the same cohort"
             )
-        box(total, 0.0, text, h=0.08)
-        arrow(main[0], y["eligibility"] - height / 2, main[0], y["included"] + 0.07)
+        box(total, -0.02, text, h=0.12)
+        arrow(main[0], y["eligibility"] - height / 2, main[0], y["included"] + 0.085)
         arrow(prev[0], y["identification"] - height / 2, prev[0], 0.04)
-        arrow(main[0], y["included"] - 0.07, main[0], 0.04)
+        arrow(main[0], y["included"] - 0.085, main[0], 0.04)
     else:
         box(
             main,

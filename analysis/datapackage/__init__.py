@@ -1,5 +1,6 @@
 """The data package: loading, validation (files, schema, cross-table rules), views, provenance."""
 
+from .descriptor import schema_fields, vocabulary
 from .load import Dataset, fingerprint, load_dataset, read_table, read_text_table
 from .resources import EVIDENCE_TABLES, TABLES
 from .validate import DataValidationError, Problem, check_data_dir, validate_data_dir
@@ -12,6 +13,8 @@ __all__ = [
     "fingerprint",
     "read_table",
     "read_text_table",
+    "schema_fields",
+    "vocabulary",
     "load_dataset",
     "DataValidationError",
     "Problem",

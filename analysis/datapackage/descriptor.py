@@ -63,3 +63,22 @@ def write_descriptor(package: dict, data_dir: Path | str | None = None) -> Path:
     path = Path(data_dir or paths.DATA) / "datapackage.json"
     path.write_text(_dump(package, 0) + "\n", encoding="utf-8")
     return path
+
+
+def vocabulary(resource: str, field: str, data_dir: Path | str | None = None) -> tuple[str, ...]:
+    """The allowed values (``enum``) of a field, as ``datapackage.json`` defines them.
+
+    The one definition of a vocabulary such as the outcome codes: code reads it from here
+    rather than repeating it.
+    """
+    for entry in read_descriptor(data_dir)["resources"]:
+        if entry["name"] == resource:
+            for spec in resolve_schema(entry, data_dir)["fields"]:
+                if spec["name"] == field:
+                    return tuple(spec["constraints"]["enum"])
+    raise KeyError(f"{resource}.{field} has no vocabulary in datapackage.json")
+
+
+def schema_fields(schema_file: str, data_dir: Path | str | None = None) -> tuple[str, ...]:
+    """The field names of a shared schema of ``data/schemas/`` (e.g. a release snapshot's)."""
+    return tuple(f["name"] for f in resolve_schema({"schema": schema_file}, data_dir)["fields"])

@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
-from ..datapackage import Dataset, read_table
+from ..datapackage import Dataset, read_table, schema_fields
 from ..datapackage.descriptor import read_descriptor, write_descriptor
 from ..review.settings import PRIMARY
 from ..review.synthesis import results_table, superseded_by
@@ -58,40 +58,12 @@ RELEASE_COLUMNS = (
 SITES = ("tagged", "none")
 #: Values of the ``change`` column.
 CHANGES = ("major", "minor", "patch")
-#: Columns of a results snapshot (as :func:`analysis.results_table`).
-SNAPSHOT_COLUMNS = (
-    "result_id",
-    "outcome",
-    "regimen",
-    "method",
-    "k",
-    "n",
-    "events",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "pi_low",
-    "pi_high",
-    "tau2",
-    "i2",
-    "studies",
-    "data_version",
-)
-#: Columns of a rows snapshot: every analysed outcome row as it stood at the release.
-ROW_COLUMNS = (
-    "study_id",
-    "arm_id",
-    "regimen",
-    "outcome",
-    "events",
-    "total",
-    "timepoint",
-    "kind",
-    "superseded_by",
-    "notes",
-)
-#: Columns of a studies snapshot.
-STUDY_COLUMNS = ("study_id", "review_version", "design", "publication_type", "overlaps_with")
+#: Columns of a results snapshot (as :func:`analysis.results_table`), of a rows snapshot
+#: (every analysed outcome row as it stood at the release) and of a studies snapshot: the
+#: shared schemas of ``data/schemas/`` define them once.
+SNAPSHOT_COLUMNS = schema_fields("schemas/snapshot-results.json")
+ROW_COLUMNS = schema_fields("schemas/snapshot-rows.json")
+STUDY_COLUMNS = schema_fields("schemas/snapshot-studies.json")
 #: An estimate or CI bound that moves by less than this (absolute, 0-1 scale) has not
 #: moved: 0.05 percentage points, below the one-decimal rounding of the book.
 TOLERANCE = 5e-4

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..datapackage import Dataset
+from ..datapackage import Dataset, vocabulary
 from ..engine.pooling import NotEstimableError, pool_proportions
 from ..engine.results import PooledProportion
 from .settings import METHODS, PRIMARY
 from .settings import method as method_of
 
-#: Outcome vocabulary of ``outcomes.csv`` with the wording used in the book.
-OUTCOMES = {
+#: The book's wording of each outcome code.
+_OUTCOME_LABELS = {
     "ae": "Adverse events",
     "sae": "Serious adverse events",
     "clinical_response": "Clinical response",
@@ -22,6 +22,9 @@ OUTCOMES = {
     "endoscopic_response": "Endoscopic/radiologic response",
     "endoscopic_remission": "Endoscopic/radiologic remission",
 }
+#: Outcome vocabulary of ``outcomes.csv``, in the order ``datapackage.json`` defines it (the
+#: one definition), with the book's wording.
+OUTCOMES = {code: _OUTCOME_LABELS[code] for code in vocabulary("outcomes", "outcome")}
 SAFETY = ("ae", "sae")
 EFFICACY = (
     "clinical_response",

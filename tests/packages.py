@@ -67,6 +67,7 @@ def write_package(root, studies, arms, outcomes, published=(), *, living=()):
                 "source": "https://example.org/x",
                 "locator": "Table 1",
                 "kind": "primary",
+                "quote": f"{n} patients" if n else "",
             }
             for arm, a, b, reg, inc, n, t in arms
         ],
@@ -85,6 +86,7 @@ def write_package(root, studies, arms, outcomes, published=(), *, living=()):
                 "source": "https://example.org/x",
                 "locator": "Table 2",
                 "kind": "primary",
+                "quote": f"{e} of {n}",
             }
             for arm, o, e, n, tp, analysed in outcomes
         ],

@@ -80,6 +80,7 @@ _EXPORTS = {
     "outcome_completeness_table": "publish.tables",
     "sensitivity_table": "publish.tables",
     "grade_table": "publish.tables",
+    "grade_rules_table": "publish.tables",
     "risk_of_bias_table": "publish.tables",
     "method_settings_table": "publish.tables",
     "reproduction_table": "publish.tables",

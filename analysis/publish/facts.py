@@ -14,7 +14,7 @@ from ..review.completeness import completeness_summary
 from ..review.reproduction import CIRCULAR, DIFFERS, MATCH, NO_DATA
 from ..review.robustness import INFLUENCE_THRESHOLD
 from ..review.selection import VERSIONS, prisma_counts, read_prisma, read_search_log
-from ..review.settings import METHODS, PRIMARY
+from ..review.settings import METHODS, PRIMARY, THRESHOLDS
 from ..review.synthesis import MARKS, MIXED, OUTCOMES, RegimenSynthesis, regimen_trials
 from .formatting import (
     fmt_count,
@@ -332,19 +332,31 @@ def robustness_facts(
 
 
 def rule_facts() -> dict[str, str]:
-    """The thresholds of the certainty rules as text (never typed in the chapter)."""
+    """The numbers of the certainty rules as text (never typed in the chapter).
+
+    Keys ``rule_<name>`` for every entry of
+    :func:`analysis.review.certainty.rule_thresholds`, and ``rule_safety_rationale``,
+    ``rule_efficacy_rationale`` (why the decision thresholds are where they are).
+    """
     t = rule_thresholds()
-    return {
-        "rule_start": t["start"].lower(),
-        "rule_rob_share": f"{t['rob_share']:.0%}",
-        "rule_i2_serious": f"{t['i2_serious']:.0f}%",
-        "rule_i2_very_serious": f"{t['i2_very_serious']:.0f}%",
-        "rule_q_p_serious": f"{t['q_p_serious']:.2f}",
-        "rule_q_p_very_serious": f"{t['q_p_very_serious']:.2f}",
-        "rule_ci_width_serious": f"{100 * t['ci_width_serious']:.0f} percentage points",
-        "rule_ci_width_very_serious": f"{100 * t['ci_width_very_serious']:.0f}",
-        "rule_min_k_pb": str(t["min_k_pb"]),
+
+    def cuts(values) -> str:
+        return _and([f"{100 * v:g}%" for v in values])
+
+    safety, efficacy = t["max_ratio"]
+    ratio = f"{safety:g}" if safety == efficacy else f"{safety:g} (safety) or {efficacy:g}"
+    facts = {
+        "start": t["start"].lower(),
+        "carry_share": f"{t['carry_share']:.0%}",
+        "min_followup_weeks": f"{t['min_followup_weeks']:g}",
+        "min_k": str(t["min_k"]),
+        "safety_thresholds": cuts(t["safety_thresholds"]),
+        "efficacy_thresholds": cuts(t["efficacy_thresholds"]),
+        "max_ratio": ratio,
+        "min_k_pb": str(t["min_k_pb"]),
     }
+    facts |= {f"{kind}_rationale": THRESHOLDS[kind].rationale for kind in THRESHOLDS}
+    return {f"rule_{key}": value for key, value in facts.items()}
 
 
 def grade_facts(frame: pd.DataFrame) -> dict[str, str]:

@@ -6,13 +6,13 @@ import pandas as pd
 
 from ..datapackage import Dataset
 from ..engine.results import PooledProportion
-from ..review.certainty import DOMAINS, ROB_DOMAINS, study_risk
+from ..review.certainty import DOMAINS, ROB_DOMAINS, RULES, study_risk
 from ..review.reproduction import ROUNDING
 from ..review.selection import STAGES, prisma_counts
 from ..review.sensitivity import COMPARED
-from ..review.settings import METHODS, PRIMARY
+from ..review.settings import METHODS, PRIMARY, heterogeneity_estimable
 from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis
-from .facts import describe_method
+from .facts import describe_method, rule_facts
 from .formatting import (
     MISSING,
     NOT_REPORTED,
@@ -47,8 +47,8 @@ def model_note(pool: PooledProportion) -> str:
         return "single study, exact CI"
     if pool.fallback:
         return f"{pool.method.label} (GLMM not estimable)"
-    if pool.k == 2:
-        return f"{pool.method.label}; 2 studies: between-study variance not estimable"
+    if not heterogeneity_estimable(pool):
+        return f"{pool.method.label}; {pool.k} studies: between-study variance not estimable"
     return pool.method.label
 
 
@@ -312,6 +312,21 @@ def grade_table(frame: pd.DataFrame) -> pd.DataFrame:
         record["Why downgraded"] = "; ".join(reasons) or "not downgraded"
         records.append(record)
     return pd.DataFrame(records)
+
+
+def grade_rules_table() -> pd.DataFrame:
+    """The certainty rules, one sentence each, with their sources.
+
+    Columns ``Domain``, ``Rule``, ``Source``: :data:`analysis.review.certainty.RULES` with
+    the numbers of :func:`~analysis.publish.facts.rule_facts` filled in.
+    """
+    words = {key.removeprefix("rule_"): value for key, value in rule_facts().items()}
+    return pd.DataFrame(
+        [
+            {"Domain": r.domain, "Rule": r.sentence.format(**words), "Source": r.source}
+            for r in RULES
+        ]
+    )
 
 
 def reproduction_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pandas as pd
 from ..datapackage import Dataset
 from ..engine.pooling import NotEstimableError, pool_proportions
 from ..engine.results import PooledProportion
-from .settings import METHODS, PRIMARY
+from .settings import METHODS, MIN_K_HETEROGENEITY, PRIMARY, heterogeneity_estimable
 from .settings import method as method_of
 
 #: Outcome vocabulary of ``outcomes.csv`` with the wording used in the book.
@@ -360,6 +360,11 @@ def synthesis_table(syntheses, data_version: str, *, suffix: str = "") -> pd.Dat
     return table.astype({"fallback": "boolean", "q_df": "Int64"})
 
 
+#: Note of a pooled result below :data:`~analysis.review.settings.MIN_K_HETEROGENEITY` studies.
+HETEROGENEITY_NOTE = (
+    f"{{k}} studies: between-study variance not estimable (tau², I² and the prediction "
+    f"interval are given from {MIN_K_HETEROGENEITY} studies)."
+)
 #: ``status`` of a result: what its numbers are.
 STATUS = {"random_effects": "pooled", "single_study": "single study", "counts": "pooled counts"}
 #: ``status`` of a pool the method refused or could not fit (its numbers are empty).
@@ -421,13 +426,19 @@ def result_record(pool: PooledProportion) -> dict:
     """One pooled result as a record of :func:`results_table` (numbers stay numbers).
 
     Heterogeneity that a result cannot have (a single study, pooled counts: NaN in the
-    engine) stays empty, and so does Q for a single study.
+    engine) stays empty, and so does Q for a single study. Below
+    :data:`~analysis.review.settings.MIN_K_HETEROGENEITY` studies tau² and I² stay empty
+    too (:func:`~analysis.review.settings.heterogeneity_estimable`, the rule the book
+    follows) and ``message`` says why; Cochran's Q, which two studies do give, stays.
     """
     values = pool.to_dict()
     record = {column: values[name] for name, column in RESULT_FIELDS.items()}
     record["status"] = STATUS[pool.kind]
     if pool.kind != "random_effects":
         record["q_df"] = None
+    elif not heterogeneity_estimable(pool):
+        record["tau2"] = record["i2"] = None
+        record["message"] = (f"{HETEROGENEITY_NOTE.format(k=pool.k)} {record['message']}").strip()
     record["studies"] = ";".join(pool.studies["label"].astype(str))
     return record
 

@@ -81,6 +81,7 @@ _EXPORTS = {
     "sensitivity_table": "publish.tables",
     "grade_table": "publish.tables",
     "grade_rules_table": "publish.tables",
+    "any_certainty_facts": "publish.facts",
     "risk_of_bias_table": "publish.tables",
     "method_settings_table": "publish.tables",
     "reproduction_table": "publish.tables",

@@ -377,6 +377,25 @@ def grade_facts(frame: pd.DataFrame) -> dict[str, str]:
     return facts
 
 
+def any_certainty_facts(frame: pd.DataFrame) -> dict[str, str]:
+    """The certainty of each outcome's any-combination rate: ``<outcome>_any_certainty``.
+
+    ``frame`` is :func:`analysis.review.certainty.certainty_frame`; e.g. ``"very low
+    certainty"``, for each outcome of the frame (``"not graded"`` where the outcome has no
+    any-combination pool).
+    """
+    overall = frame[frame["regimen"] == "any"].set_index("outcome")
+    return {
+        f"{outcome}_any_certainty": (
+            f"{overall.at[outcome, 'certainty'].lower()} certainty"
+            if outcome in overall.index
+            else "not graded"
+        )
+        for outcome in dict.fromkeys(frame["outcome"])
+        if outcome in OUTCOMES
+    }
+
+
 def reproduction_facts(frame: pd.DataFrame) -> dict[str, str]:
     """Counts of published figures by verdict, for the chapter prose.
 
@@ -462,8 +481,10 @@ def key_findings(syntheses: dict, certainty: pd.DataFrame, per_outcome: pd.DataF
         syn = syntheses[outcome]
         sentence = rates_sentence(syn)
         if syn.any_combination is not None:
+            graded = any_certainty_facts(certainty).get(f"{outcome}_any_certainty", "not graded")
             sentence += (
-                f" Over every combination (each study once): {fmt_result(syn.any_combination)}."
+                f" Over every combination (each study once): {fmt_result(syn.any_combination)}"
+                f" ({graded})."
             )
         lines.append(f"- **{syn.label}.** {sentence}")
     counts = certainty["certainty"].value_counts()

@@ -14,12 +14,13 @@ from ..review.completeness import completeness_summary
 from ..review.reproduction import CIRCULAR, DIFFERS, MATCH, NO_DATA
 from ..review.robustness import INFLUENCE_THRESHOLD
 from ..review.selection import VERSIONS, prisma_counts, read_prisma, read_search_log
-from ..review.settings import METHODS, PRIMARY, THRESHOLDS
+from ..review.settings import METHODS, MIN_K_SUBGROUP, PRIMARY, SUBGROUP_ALPHA, THRESHOLDS
 from ..review.synthesis import MARKS, MIXED, OUTCOMES, RegimenSynthesis, regimen_trials
 from .formatting import (
     fmt_count,
     fmt_courses,
     fmt_evidence,
+    fmt_p,
     fmt_pct,
     fmt_reported,
     fmt_result,
@@ -511,15 +512,22 @@ def key_findings(syntheses: dict, certainty: pd.DataFrame, per_outcome: pd.DataF
 def subgroup_facts(frame: pd.DataFrame) -> dict[str, str]:
     """Counts of the clinical subgroup comparisons (p-values compared as numbers).
 
-    Keys: ``sg_n`` (comparisons), ``sg_n_tested``, ``sg_n_significant`` (p < 0.05) and
-    ``sg_significant`` (those comparisons in words).
+    Keys: ``sg_n`` (comparisons), ``sg_n_tested``, ``sg_n_significant`` (default test
+    p < :data:`~analysis.review.settings.SUBGROUP_ALPHA`), ``sg_significant`` (those
+    comparisons in words, with all three tests and whether a difference may be claimed),
+    ``sg_n_no_claim`` (a subgroup below
+    :data:`~analysis.review.settings.MIN_K_SUBGROUP` studies), ``sg_n_low`` (credibility
+    low, the best these comparisons can reach), ``sg_min_k`` and ``sg_alpha``.
     """
     tests = frame.drop_duplicates(["outcome", "factor"])
     tested = tests[tests["p_value"].notna()]
-    hits = tested[tested["p_value"] < 0.05]
+    hits = tested[tested["p_value"] < SUBGROUP_ALPHA]
     words = {"disease": "Crohn's disease vs ulcerative colitis", "population": "adults vs children"}
     listed = [
-        f"{outcome_label(r.outcome).lower()}, {words[r.factor]} (p = {r.p_value:.3f})"
+        f"{outcome_label(r.outcome).lower()}, {words[r.factor]} (p = {fmt_p(r.p_value)}; "
+        f"common \u03c4\u00b2 p = {fmt_p(r.p_common)}; t-based p = {fmt_p(r.p_t)}: "
+        + (f"credibility {r.credibility}" if r.claim else r.credibility_reason)
+        + ")"
         for r in hits.itertuples()
     ]
     return {
@@ -527,4 +535,8 @@ def subgroup_facts(frame: pd.DataFrame) -> dict[str, str]:
         "sg_n_tested": fmt_count(len(tested)),
         "sg_n_significant": fmt_count(len(hits)),
         "sg_significant": _and(listed) if listed else NONE,
+        "sg_n_no_claim": fmt_count(int((~tests["claim"].astype(bool)).sum())),
+        "sg_n_low": fmt_count(int((tests["credibility"] == "low").sum())),
+        "sg_min_k": str(MIN_K_SUBGROUP),
+        "sg_alpha": f"{SUBGROUP_ALPHA:g}",
     }

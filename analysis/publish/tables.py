@@ -421,26 +421,38 @@ def search_table(summary: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _subgroup_test(stat, df, p, name="Q") -> str:
+    if pd.isna(p):
+        return MISSING
+    return f"{name} = {stat:.2f} ({df} df), p = {fmt_p(p)}"
+
+
 def clinical_subgroup_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """:func:`analysis.review.subgroups.clinical_subgroups` as text (one row per subgroup)."""
+    """:func:`analysis.review.subgroups.clinical_subgroups` as text (one row per subgroup).
+
+    The three tests of each comparison (separate tau², common tau², t-based F) and the
+    credibility of a difference (ICEMAN) sit on the comparison's first row.
+    """
     rows = []
-    for r in frame.itertuples(index=False):
+    first = ~frame.duplicated(["outcome", "factor"])
+    for r, lead in zip(frame.itertuples(index=False), first, strict=True):
         if r.kind == "counts":
             rate = f"{r.events}/{fmt_count(r.n)} ({fmt_interval(r.ci_low, r.ci_high)}), no model"
         else:
             rate = f"{fmt_pct(r.estimate)} ({fmt_interval(r.ci_low, r.ci_high)})"
-        test = (
-            MISSING
-            if pd.isna(r.p_value)
-            else f"Q = {r.q_between:.2f} ({r.df} df), p = {fmt_p(r.p_value)}"
-        )
+        f_df = f"{r.df}, {r.df2_t}"
         rows.append(
             {
-                "Outcome": OUTCOMES[r.outcome],
+                "Outcome": OUTCOMES[r.outcome] if lead else "",
                 "Subgroup": r.subgroup,
                 "Studies, courses": f"{r.k}, {fmt_count(r.n)}",
                 "Rate (95% CI)": rate,
-                "Difference between subgroups": test,
+                "Separate \u03c4\u00b2": _subgroup_test(r.q_between, r.df, r.p_value)
+                if lead
+                else "",
+                "Common \u03c4\u00b2": _subgroup_test(r.q_common, r.df, r.p_common) if lead else "",
+                "t-based": _subgroup_test(r.f_t, f_df, r.p_t, "F") if lead else "",
+                "Credibility (ICEMAN)": f"{r.credibility}: {r.credibility_reason}" if lead else "",
             }
         )
     return pd.DataFrame(
@@ -450,7 +462,10 @@ def clinical_subgroup_table(frame: pd.DataFrame) -> pd.DataFrame:
             "Subgroup",
             "Studies, courses",
             "Rate (95% CI)",
-            "Difference between subgroups",
+            "Separate \u03c4\u00b2",
+            "Common \u03c4\u00b2",
+            "t-based",
+            "Credibility (ICEMAN)",
         ],
     )
 

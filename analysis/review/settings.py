@@ -44,6 +44,10 @@ from ..engine.results import Method
 PRIMARY = "primary"
 #: Fewest studies for a prediction interval, tau² and I², in every method of the book.
 MIN_K_HETEROGENEITY = 3
+#: Fewest studies in every subgroup before a difference between subgroups is claimed.
+MIN_K_SUBGROUP = 3
+#: p-value below which a test for subgroup differences is counted as a difference.
+SUBGROUP_ALPHA = 0.05
 
 _LOGIT_REML_HK = Method(
     model="iv",

@@ -82,6 +82,8 @@ _EXPORTS = {
     "grade_table": "publish.tables",
     "grade_rules_table": "publish.tables",
     "any_certainty_facts": "publish.facts",
+    "unit_facts": "publish.facts",
+    "count_units": "review.synthesis",
     "risk_of_bias_table": "publish.tables",
     "method_settings_table": "publish.tables",
     "reproduction_table": "publish.tables",

@@ -15,7 +15,14 @@ from ..review.reproduction import CIRCULAR, DIFFERS, MATCH, NO_DATA
 from ..review.robustness import INFLUENCE_THRESHOLD
 from ..review.selection import VERSIONS, prisma_counts, read_prisma, read_search_log
 from ..review.settings import METHODS, MIN_K_SUBGROUP, PRIMARY, SUBGROUP_ALPHA, THRESHOLDS
-from ..review.synthesis import MARKS, MIXED, OUTCOMES, RegimenSynthesis, regimen_trials
+from ..review.synthesis import (
+    MARKS,
+    MIXED,
+    OUTCOMES,
+    RegimenSynthesis,
+    count_units,
+    regimen_trials,
+)
 from .formatting import (
     fmt_count,
     fmt_courses,
@@ -394,6 +401,29 @@ def any_certainty_facts(frame: pd.DataFrame) -> dict[str, str]:
         )
         for outcome in dict.fromkeys(frame["outcome"])
         if outcome in OUTCOMES
+    }
+
+
+def unit_facts(ds: Dataset) -> dict[str, str]:
+    """How many analysed counts are of courses and how many of patients (for Methods).
+
+    Keys: ``unit_n_rows`` (analysed counts), ``unit_n_courses`` (of courses where a study
+    states more courses than patients), ``unit_n_patients`` (of patients although the study
+    states more courses), ``unit_patients_studies`` (those studies), ``unit_n_one_each``
+    (patients = courses), ``unit_n_patients_only`` (patients, courses not stated),
+    ``unit_n_subset`` (a subset of the arm).
+    """
+    frame = count_units(ds)
+    counts = frame["unit"].value_counts()
+    studies = sorted(frame.loc[frame["unit"] == "patients", "study_id"].unique())
+    return {
+        "unit_n_rows": fmt_count(len(frame)),
+        "unit_n_courses": fmt_count(counts.get("courses", 0)),
+        "unit_n_patients": fmt_count(counts.get("patients", 0)),
+        "unit_patients_studies": _and(studies) if studies else NONE,
+        "unit_n_one_each": fmt_count(counts.get("one_each", 0)),
+        "unit_n_patients_only": fmt_count(counts.get("patients_only", 0)),
+        "unit_n_subset": fmt_count(counts.get("subset", 0)),
     }
 
 

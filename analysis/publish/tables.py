@@ -11,7 +11,7 @@ from ..review.reproduction import ROUNDING
 from ..review.selection import STAGES, prisma_counts
 from ..review.sensitivity import COMPARED
 from ..review.settings import METHODS, PRIMARY, heterogeneity_estimable
-from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis
+from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis, study_units
 from .facts import describe_method, rule_facts
 from .formatting import (
     MISSING,
@@ -149,11 +149,19 @@ def outcome_completeness_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def studies_table(ds: Dataset) -> pd.DataFrame:
-    """The included studies: id, citation, design, report type, population, disease, review."""
+    """The included studies: id, citation, design, report type, population, disease, review.
+
+    ``Unit of counts`` says, from the data, whether each study's analysed counts are of
+    treatment courses or of patients (:func:`analysis.review.synthesis.study_units`).
+    """
     arms = ds.arms.groupby("study_id")["regimen"].apply(
         lambda r: ", ".join(sorted(set(r) - {MIXED})) or MIXED
     )
-    table = ds.studies.assign(regimens=ds.studies["study_id"].map(arms).fillna(MISSING))
+    units = study_units(ds)
+    table = ds.studies.assign(
+        regimens=ds.studies["study_id"].map(arms).fillna(MISSING),
+        units=[units.get(s, MISSING) for s in ds.studies["study_id"]],
+    )
     table = table.sort_values(["review_version", "study_id"])
     return pd.DataFrame(
         {
@@ -164,6 +172,7 @@ def studies_table(ds: Dataset) -> pd.DataFrame:
             "Population": table["population"].str.replace("_", " "),
             "Disease": table["disease"],
             "Regimens": table["regimens"],
+            "Unit of counts": table["units"],
             "Review": table["review_version"],
             "Overlaps (excluded)": table["overlaps_with"].replace("", MISSING),
         }

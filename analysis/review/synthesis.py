@@ -483,3 +483,88 @@ def regimen_trials(ds: Dataset) -> pd.DataFrame:
         .agg(studies=("study_id", "nunique"), trials=("trials", "sum"))
         .reset_index()
     )
+
+
+#: Units a count can have (:func:`count_units`).
+UNITS = {
+    "courses": "courses",
+    "patients": "patients",
+    "one_each": "patients = courses",
+    "patients_only": "patients (courses not stated)",
+    "subset": "a subset",
+    "unknown": "not stated",
+}
+
+
+def _unit(total: int, patients, courses) -> str:
+    """The unit (a key of :data:`UNITS`) of one count from its arm's stated numbers."""
+    p = None if pd.isna(patients) else int(patients)
+    c = None if pd.isna(courses) else int(courses)
+    if p is not None and c is not None and p != c:
+        if total == c:
+            return "courses"
+        if total == p:
+            return "patients"
+        return "subset"
+    stated = c if c is not None else p
+    if stated is None:
+        return "unknown"
+    if total != stated:
+        return "subset"
+    if p is not None and c is not None:
+        return "one_each"
+    return "courses" if c is not None else "patients_only"
+
+
+def count_units(ds: Dataset) -> pd.DataFrame:
+    """The unit of every analysed count: treatment course or patient, derived from the data.
+
+    Each outcome total is compared with its arm's ``n_patients`` and ``n_trials``
+    (courses): equal to the courses where the two differ, it counts courses; equal to the
+    patients, patients (a patient with two combinations counted once); where the two are
+    equal each patient had one course; a total below both is a subset (e.g. those
+    assessed).
+
+    Returns
+    -------
+    DataFrame
+        One row per analysed outcome row: ``study_id, arm_id, regimen, outcome, total,
+        n_patients, n_trials, unit`` (key of :data:`UNITS`) and ``whole_study`` (a
+        ``mixed`` arm).
+    """
+    rows = pd.concat([outcome_rows(ds, outcome) for outcome in OUTCOMES], ignore_index=True)
+    units = [
+        _unit(int(t), p, c)
+        for t, p, c in zip(rows["total"], rows["n_patients"], rows["n_trials"], strict=True)
+    ]
+    frame = rows[["study_id", "arm_id", "regimen", "outcome", "total", "n_patients", "n_trials"]]
+    return frame.assign(unit=units, whole_study=rows["regimen"].eq(MIXED)).reset_index(drop=True)
+
+
+def study_units(ds: Dataset) -> pd.Series:
+    """Each study's units of count in words (study_id -> text), whole-study counts first.
+
+    e.g. ``"whole study: courses (53 courses of 50 patients); per combination: courses"``.
+    """
+    frame = count_units(ds)
+    out = {}
+    for study, rows in frame.groupby("study_id", sort=True):
+        parts = []
+        for whole, label in ((True, "whole study"), (False, "per combination")):
+            part = rows[rows["whole_study"] == whole]
+            if not len(part):
+                continue
+            kinds = list(dict.fromkeys(part["unit"]))
+            text = ", ".join(UNITS[u] for u in kinds)
+            if whole:
+                arm = part.iloc[0]
+                stated = [
+                    f"{int(v)} {name}"
+                    for v, name in ((arm["n_trials"], "courses"), (arm["n_patients"], "patients"))
+                    if pd.notna(v)
+                ]
+                if stated:
+                    text += f" ({' of '.join(stated)})"
+            parts.append(f"{label}: {text}")
+        out[study] = "; ".join(parts)
+    return pd.Series(out, dtype=object)

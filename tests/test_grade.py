@@ -214,6 +214,9 @@ def test_publication_bias_suspected_for_small_uncontrolled_bodies():
     assert judged.downgrade == 1 and judged.reason.startswith("suspected")
     assert "1 of 2 reports a conference abstract" in judged.reason
     assert "too few to test" in judged.reason
+    # a prospective cohort is still an uncontrolled series
+    cohort = series.assign(design="prospective", publication_type="journal_article")
+    assert grade.judge_publication_bias(cohort).downgrade == 1
     trial = series.assign(design=["RCT", "case_series"], total=[70, 8])
     assert grade.judge_publication_bias(trial).downgrade == 0
     # a trial known only from an abstract does not show the body to be complete

@@ -50,8 +50,10 @@ ROB_DOMAINS = ("selection", "ascertainment", "causality", "reporting")
 #: Shortest follow-up (weeks) that answers the question's time frame (the 12-week rule of
 #: ``risk_of_bias.csv``); a shorter stated follow-up is indirectness, not risk of bias.
 MIN_FOLLOWUP_WEEKS = 12.0
-#: Designs whose courses follow a protocol (registered or planned before the outcomes).
-PROTOCOL_DESIGNS = ("RCT", "prospective")
+#: Designs whose reports are unlikely to be missing: randomised trials (registered, with a
+#: protocol). A prospective cohort or single-arm study counts as an uncontrolled series,
+#: because the data do not say which of them were registered.
+PROTOCOL_DESIGNS = ("RCT",)
 #: Reports published in full (not a conference abstract, letter or preprint).
 FULL_REPORTS = ("journal_article",)
 #: Fewest studies for a test of small-study effects (funnel-plot asymmetry).
@@ -118,10 +120,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "Publication bias",
-        "Suspected (\u22121) unless more than {carry_share} of the courses come from trials or "
-        "prospective studies published in full, because small uncontrolled series and "
-        "abstracts are published selectively and fewer than {min_k_pb} studies cannot be "
-        "tested for small-study effects.",
+        "Suspected (\u22121) unless more than {carry_share} of the courses come from "
+        "randomised trials published in full, because small uncontrolled series, prospective "
+        "or not, and abstracts are published selectively and fewer than {min_k_pb} studies "
+        "cannot be tested for small-study effects.",
         "GRADE guidelines 5 (Guyatt 2011); Iorio 2015",
     ),
     Rule(
@@ -324,7 +326,7 @@ def judge_imprecision(ci_low: float, ci_high: float, thresholds: DecisionThresho
     cuts = thresholds.thresholds
     crossed = [t for t in cuts if ci_low < t < ci_high]
     ratio = ci_high / ci_low if ci_low > 0 else math.inf
-    parts = [f"95% CI {100 * ci_low:.0f}-{100 * ci_high:.0f}%"]
+    parts = [f"95% CI {100 * ci_low:.1f}-{100 * ci_high:.1f}%"]
     if crossed:
         parts.append(f"crosses {' and '.join(_pct(t) for t in crossed)} ({thresholds.kind})")
     else:
@@ -394,7 +396,7 @@ def judge_indirectness(rows: pd.DataFrame) -> Judgement:
 
 
 def judge_publication_bias(rows: pd.DataFrame) -> Judgement:
-    """Suspected unless most courses come from protocol-driven studies published in full.
+    """Suspected unless most courses come from randomised trials published in full.
 
     ``rows``: the pool's analysed rows (``study_id``, ``total``, ``design``,
     ``publication_type``; a missing column counts against the pool). The reason names the
@@ -408,8 +410,8 @@ def judge_publication_bias(rows: pd.DataFrame) -> Judgement:
     uncontrolled = _share(rows, ~design.isin(PROTOCOL_DESIGNS))
     grey = int((~report.isin(FULL_REPORTS)).sum())
     parts = [
-        f"{share:.0%} of courses from trials or prospective studies published in full",
-        f"{uncontrolled:.0%} from retrospective or case series",
+        f"{share:.0%} of courses from randomised trials published in full",
+        f"{uncontrolled:.0%} from uncontrolled series",
     ]
     if grey:
         parts.append(f"{grey} of {k} reports a conference abstract, letter or preprint")

@@ -48,6 +48,7 @@ class Dataset:
     risk_of_bias: pd.DataFrame = None
     grade_overrides: pd.DataFrame = None
     prior_therapy: pd.DataFrame = None
+    indirect_populations: pd.DataFrame = None
 
     @property
     def version(self) -> str:

@@ -18,6 +18,7 @@ EVIDENCE_TABLES = (
     "risk_of_bias",
     "grade_overrides",
     "prior_therapy",
+    "indirect_populations",
 )
 #: Tables that must have at least one data row.
 NONEMPTY_TABLES = ("drugs", "regimens", "studies", "arms", "outcomes")

@@ -27,6 +27,32 @@ def _q_between(results: dict) -> tuple[float, int, float]:
     return q, df, float(special.chdtrc(df, q))  # = scipy.stats.chi2.sf(q, df)
 
 
+def f_test(result: SubgroupResult) -> tuple[float, int, int, float]:
+    """The t-based (Hartung-Knapp style) test for subgroup differences.
+
+    ``F = Q_b / (G - 1)`` on ``(G - 1, k - G)`` degrees of freedom, with ``Q_b`` from the
+    subgroups' model-scale estimates and standard errors (Hartung-Knapp-scaled where the
+    method uses it): metafor's ``test = "t"`` / ``"knha"`` test of a categorical moderator
+    (Knapp & Hartung 2003), which, unlike the chi-squared test, allows for the uncertainty
+    of the variance estimates.
+
+    Returns
+    -------
+    tuple
+        ``(F, df1, df2, p)``; NaN statistic and p-value where ``k - G < 1`` or a subgroup
+        has no model-scale estimate (pooled counts).
+    """
+    k = sum(r.k for r in result.results.values())
+    groups = len(result.results)
+    df1, df2 = groups - 1, k - groups
+    finite = all(np.isfinite(r.mu) and np.isfinite(r.se) for r in result.results.values())
+    if df1 < 1 or df2 < 1 or not finite:
+        return float("nan"), df1, df2, float("nan")
+    q, _, _ = _q_between(result.results)
+    stat = q / df1
+    return float(stat), df1, df2, float(special.fdtrc(df1, df2, stat))
+
+
 def _common_iv(x, n, labels, g, order, m: Method):
     parts = [escalc(x[g == j], n[g == j], m.transform, m.cc) for j in range(len(order))]
     yi = np.concatenate([p[0] for p in parts])

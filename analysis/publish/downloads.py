@@ -35,7 +35,7 @@ from .. import paths
 from ..datapackage import Dataset, load_dataset
 from ..review.certainty import DOMAINS, certainty_frame
 from ..review.sensitivity import COMPARED
-from ..review.settings import PRIMARY
+from ..review.settings import MIN_K_HETEROGENEITY, PRIMARY
 from ..review.synthesis import OUTCOMES, pool_inputs, results_table, synthesise
 from .cite import release_status
 from .exports import write_csv
@@ -67,15 +67,19 @@ RESULTS_FIELDS = {
     "ci_high": ("number", "Upper limit of the 95% confidence interval, 0-1"),
     "pi_low": (
         "number",
-        "Lower limit of the 95% prediction interval, 0-1; empty below 3 "
-        "studies for the primary analysis, and where there is no model",
+        "Lower limit of the 95% prediction interval, 0-1; empty below "
+        f"{MIN_K_HETEROGENEITY} studies (every method), and where there is no model",
     ),
     "pi_high": ("number", "Upper limit of the 95% prediction interval, 0-1"),
     "tau2": (
         "number",
-        "Between-study variance on the model scale (logit for the GLMM); empty where not estimable",
+        "Between-study variance on the model scale (logit for the GLMM); empty where not "
+        f"estimable (no model, or fewer than {MIN_K_HETEROGENEITY} studies: see message)",
     ),
-    "i2": ("number", "I² in percent (0-100), tau²-based as metafor computes it"),
+    "i2": (
+        "number",
+        "I² in percent (0-100), tau²-based as metafor computes it; empty where tau2 is",
+    ),
     "q": ("number", "Cochran's Q of the inverse-variance logit model"),
     "q_df": ("integer", "Degrees of freedom of Q (k - 1)"),
     "q_pvalue": ("number", "p-value of Q (chi-squared with q_df)"),

@@ -13,12 +13,20 @@ from ..review.certainty import LEVELS, rule_thresholds
 from ..review.completeness import completeness_summary
 from ..review.reproduction import CIRCULAR, DIFFERS, MATCH, NO_DATA
 from ..review.robustness import INFLUENCE_THRESHOLD
-from ..review.settings import METHODS, PRIMARY
-from ..review.synthesis import MARKS, MIXED, OUTCOMES, RegimenSynthesis, regimen_trials
+from ..review.settings import METHODS, MIN_K_SUBGROUP, PRIMARY, SUBGROUP_ALPHA, THRESHOLDS
+from ..review.synthesis import (
+    MARKS,
+    MIXED,
+    OUTCOMES,
+    RegimenSynthesis,
+    count_units,
+    regimen_trials,
+)
 from .formatting import (
     fmt_count,
     fmt_courses,
     fmt_evidence,
+    fmt_p,
     fmt_pct,
     fmt_result,
     outcome_label,
@@ -330,19 +338,31 @@ def robustness_facts(
 
 
 def rule_facts() -> dict[str, str]:
-    """The thresholds of the certainty rules as text (never typed in the chapter)."""
+    """The numbers of the certainty rules as text (never typed in the chapter).
+
+    Keys ``rule_<name>`` for every entry of
+    :func:`analysis.review.certainty.rule_thresholds`, and ``rule_safety_rationale``,
+    ``rule_efficacy_rationale`` (why the decision thresholds are where they are).
+    """
     t = rule_thresholds()
-    return {
-        "rule_start": t["start"].lower(),
-        "rule_rob_share": f"{t['rob_share']:.0%}",
-        "rule_i2_serious": f"{t['i2_serious']:.0f}%",
-        "rule_i2_very_serious": f"{t['i2_very_serious']:.0f}%",
-        "rule_q_p_serious": f"{t['q_p_serious']:.2f}",
-        "rule_q_p_very_serious": f"{t['q_p_very_serious']:.2f}",
-        "rule_ci_width_serious": f"{100 * t['ci_width_serious']:.0f} percentage points",
-        "rule_ci_width_very_serious": f"{100 * t['ci_width_very_serious']:.0f}",
-        "rule_min_k_pb": str(t["min_k_pb"]),
+
+    def cuts(values) -> str:
+        return _and([f"{100 * v:g}%" for v in values])
+
+    safety, efficacy = t["max_ratio"]
+    ratio = f"{safety:g}" if safety == efficacy else f"{safety:g} (safety) or {efficacy:g}"
+    facts = {
+        "start": t["start"].lower(),
+        "carry_share": f"{t['carry_share']:.0%}",
+        "min_followup_weeks": f"{t['min_followup_weeks']:g}",
+        "min_k": str(t["min_k"]),
+        "safety_thresholds": cuts(t["safety_thresholds"]),
+        "efficacy_thresholds": cuts(t["efficacy_thresholds"]),
+        "max_ratio": ratio,
+        "min_k_pb": str(t["min_k_pb"]),
     }
+    facts |= {f"{kind}_rationale": THRESHOLDS[kind].rationale for kind in THRESHOLDS}
+    return {f"rule_{key}": value for key, value in facts.items()}
 
 
 def grade_facts(frame: pd.DataFrame) -> dict[str, str]:
@@ -361,6 +381,48 @@ def grade_facts(frame: pd.DataFrame) -> dict[str, str]:
     overridden = frame[flags].any(axis=1).sum() if len(frame) else 0
     facts["grade_n_overrides"] = fmt_count(int(overridden))
     return facts
+
+
+def any_certainty_facts(frame: pd.DataFrame) -> dict[str, str]:
+    """The certainty of each outcome's any-combination rate: ``<outcome>_any_certainty``.
+
+    ``frame`` is :func:`analysis.review.certainty.certainty_frame`; e.g. ``"very low
+    certainty"``, for each outcome of the frame (``"not graded"`` where the outcome has no
+    any-combination pool).
+    """
+    overall = frame[frame["regimen"] == "any"].set_index("outcome")
+    return {
+        f"{outcome}_any_certainty": (
+            f"{overall.at[outcome, 'certainty'].lower()} certainty"
+            if outcome in overall.index
+            else "not graded"
+        )
+        for outcome in dict.fromkeys(frame["outcome"])
+        if outcome in OUTCOMES
+    }
+
+
+def unit_facts(ds: Dataset) -> dict[str, str]:
+    """How many analysed counts are of courses and how many of patients (for Methods).
+
+    Keys: ``unit_n_rows`` (analysed counts), ``unit_n_courses`` (of courses where a study
+    states more courses than patients), ``unit_n_patients`` (of patients although the study
+    states more courses), ``unit_patients_studies`` (those studies), ``unit_n_one_each``
+    (patients = courses), ``unit_n_patients_only`` (patients, courses not stated),
+    ``unit_n_subset`` (a subset of the arm).
+    """
+    frame = count_units(ds)
+    counts = frame["unit"].value_counts()
+    studies = sorted(frame.loc[frame["unit"] == "patients", "study_id"].unique())
+    return {
+        "unit_n_rows": fmt_count(len(frame)),
+        "unit_n_courses": fmt_count(counts.get("courses", 0)),
+        "unit_n_patients": fmt_count(counts.get("patients", 0)),
+        "unit_patients_studies": _and(studies) if studies else NONE,
+        "unit_n_one_each": fmt_count(counts.get("one_each", 0)),
+        "unit_n_patients_only": fmt_count(counts.get("patients_only", 0)),
+        "unit_n_subset": fmt_count(counts.get("subset", 0)),
+    }
 
 
 def reproduction_facts(frame: pd.DataFrame) -> dict[str, str]:
@@ -414,8 +476,10 @@ def key_findings(syntheses: dict, certainty: pd.DataFrame, per_outcome: pd.DataF
         syn = syntheses[outcome]
         sentence = rates_sentence(syn)
         if syn.any_combination is not None:
+            graded = any_certainty_facts(certainty).get(f"{outcome}_any_certainty", "not graded")
             sentence += (
-                f" Over every combination (each study once): {fmt_result(syn.any_combination)}."
+                f" Over every combination (each study once): {fmt_result(syn.any_combination)}"
+                f" ({graded})."
             )
         lines.append(f"- **{syn.label}.** {sentence}")
     counts = certainty["certainty"].value_counts()
@@ -442,15 +506,22 @@ def key_findings(syntheses: dict, certainty: pd.DataFrame, per_outcome: pd.DataF
 def subgroup_facts(frame: pd.DataFrame) -> dict[str, str]:
     """Counts of the clinical subgroup comparisons (p-values compared as numbers).
 
-    Keys: ``sg_n`` (comparisons), ``sg_n_tested``, ``sg_n_significant`` (p < 0.05) and
-    ``sg_significant`` (those comparisons in words).
+    Keys: ``sg_n`` (comparisons), ``sg_n_tested``, ``sg_n_significant`` (default test
+    p < :data:`~analysis.review.settings.SUBGROUP_ALPHA`), ``sg_significant`` (those
+    comparisons in words, with all three tests and whether a difference may be claimed),
+    ``sg_n_no_claim`` (a subgroup below
+    :data:`~analysis.review.settings.MIN_K_SUBGROUP` studies), ``sg_n_low`` (credibility
+    low, the best these comparisons can reach), ``sg_min_k`` and ``sg_alpha``.
     """
     tests = frame.drop_duplicates(["outcome", "factor"])
     tested = tests[tests["p_value"].notna()]
-    hits = tested[tested["p_value"] < 0.05]
+    hits = tested[tested["p_value"] < SUBGROUP_ALPHA]
     words = {"disease": "Crohn's disease vs ulcerative colitis", "population": "adults vs children"}
     listed = [
-        f"{outcome_label(r.outcome).lower()}, {words[r.factor]} (p = {r.p_value:.3f})"
+        f"{outcome_label(r.outcome).lower()}, {words[r.factor]} (p = {fmt_p(r.p_value)}; "
+        f"common \u03c4\u00b2 p = {fmt_p(r.p_common)}; t-based p = {fmt_p(r.p_t)}: "
+        + (f"credibility {r.credibility}" if r.claim else r.credibility_reason)
+        + ")"
         for r in hits.itertuples()
     ]
     return {
@@ -458,4 +529,8 @@ def subgroup_facts(frame: pd.DataFrame) -> dict[str, str]:
         "sg_n_tested": fmt_count(len(tested)),
         "sg_n_significant": fmt_count(len(hits)),
         "sg_significant": _and(listed) if listed else NONE,
+        "sg_n_no_claim": fmt_count(int((~tests["claim"].astype(bool)).sum())),
+        "sg_n_low": fmt_count(int((tests["credibility"] == "low").sum())),
+        "sg_min_k": str(MIN_K_SUBGROUP),
+        "sg_alpha": f"{SUBGROUP_ALPHA:g}",
     }

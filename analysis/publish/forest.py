@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
 from ..engine.results import PooledProportion
+from ..review.settings import heterogeneity_estimable
 from ..review.synthesis import MARKS, RegimenSynthesis
 from .formatting import fmt_count, fmt_interval, fmt_pct
 
@@ -88,7 +89,7 @@ def summary_label(pool: PooledProportion) -> str:
     text = f"Pooled, k={pool.k}"
     if pool.fallback:
         text += " \u2020"
-    if pool.k == 2:
+    if not heterogeneity_estimable(pool):
         text += " (\u03c4\u00b2 not estimable)"
     return text
 

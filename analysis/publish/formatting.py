@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from ..engine.results import PooledProportion
+from ..review.settings import heterogeneity_estimable
 from ..review.synthesis import OUTCOMES
 
 #: En dash used in intervals.
@@ -104,10 +105,11 @@ def fmt_row(row) -> str:
 def fmt_i2(result: PooledProportion) -> str:
     """Format the (tau²-based) I² in percent with no decimals; a dash where not estimable.
 
-    Not estimable: fewer than three studies (two cannot estimate the between-study variance
-    on which this I² rests), or no model.
+    Not estimable where :func:`~analysis.review.settings.heterogeneity_estimable` says so
+    (fewer than three studies cannot estimate the between-study variance on which this I²
+    rests, or no model): the downloads leave the same cells empty.
     """
-    if result.k < 3 or math.isnan(result.i2):
+    if not heterogeneity_estimable(result) or math.isnan(result.i2):
         return MISSING
     return f"{result.i2:.0f}%"
 

@@ -6,12 +6,12 @@ import pandas as pd
 
 from ..datapackage import Dataset
 from ..engine.results import PooledProportion
-from ..review.certainty import DOMAINS, ROB_DOMAINS, study_risk
+from ..review.certainty import DOMAINS, ROB_DOMAINS, RULES, study_risk
 from ..review.reproduction import ROUNDING
 from ..review.sensitivity import COMPARED
-from ..review.settings import METHODS, PRIMARY
-from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis
-from .facts import describe_method
+from ..review.settings import METHODS, PRIMARY, heterogeneity_estimable
+from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis, study_units
+from .facts import describe_method, rule_facts
 from .formatting import (
     MISSING,
     fmt_count,
@@ -44,8 +44,8 @@ def model_note(pool: PooledProportion) -> str:
         return "single study, exact CI"
     if pool.fallback:
         return f"{pool.method.label} (GLMM not estimable)"
-    if pool.k == 2:
-        return f"{pool.method.label}; 2 studies: between-study variance not estimable"
+    if not heterogeneity_estimable(pool):
+        return f"{pool.method.label}; {pool.k} studies: between-study variance not estimable"
     return pool.method.label
 
 
@@ -146,11 +146,19 @@ def outcome_completeness_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def studies_table(ds: Dataset) -> pd.DataFrame:
-    """The included studies: id, citation, design, report type, population, disease, review."""
+    """The included studies: id, citation, design, report type, population, disease, review.
+
+    ``Unit of counts`` says, from the data, whether each study's analysed counts are of
+    treatment courses or of patients (:func:`analysis.review.synthesis.study_units`).
+    """
     arms = ds.arms.groupby("study_id")["regimen"].apply(
         lambda r: ", ".join(sorted(set(r) - {MIXED})) or MIXED
     )
-    table = ds.studies.assign(regimens=ds.studies["study_id"].map(arms).fillna(MISSING))
+    units = study_units(ds)
+    table = ds.studies.assign(
+        regimens=ds.studies["study_id"].map(arms).fillna(MISSING),
+        units=[units.get(s, MISSING) for s in ds.studies["study_id"]],
+    )
     table = table.sort_values(["review_version", "study_id"])
     return pd.DataFrame(
         {
@@ -161,6 +169,7 @@ def studies_table(ds: Dataset) -> pd.DataFrame:
             "Population": table["population"].str.replace("_", " "),
             "Disease": table["disease"],
             "Regimens": table["regimens"],
+            "Unit of counts": table["units"],
             "Review": table["review_version"],
             "Overlaps (excluded)": table["overlaps_with"].replace("", MISSING),
         }
@@ -311,6 +320,21 @@ def grade_table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
+def grade_rules_table() -> pd.DataFrame:
+    """The certainty rules, one sentence each, with their sources.
+
+    Columns ``Domain``, ``Rule``, ``Source``: :data:`analysis.review.certainty.RULES` with
+    the numbers of :func:`~analysis.publish.facts.rule_facts` filled in.
+    """
+    words = {key.removeprefix("rule_"): value for key, value in rule_facts().items()}
+    return pd.DataFrame(
+        [
+            {"Domain": r.domain, "Rule": r.sentence.format(**words), "Source": r.source}
+            for r in RULES
+        ]
+    )
+
+
 def reproduction_table(frame: pd.DataFrame) -> pd.DataFrame:
     """:func:`analysis.review.reproduction.reproduction_frame` formatted for the book."""
     rows = []
@@ -358,26 +382,38 @@ def reproduction_table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _subgroup_test(stat, df, p, name="Q") -> str:
+    if pd.isna(p):
+        return MISSING
+    return f"{name} = {stat:.2f} ({df} df), p = {fmt_p(p)}"
+
+
 def clinical_subgroup_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """:func:`analysis.review.subgroups.clinical_subgroups` as text (one row per subgroup)."""
+    """:func:`analysis.review.subgroups.clinical_subgroups` as text (one row per subgroup).
+
+    The three tests of each comparison (separate tau², common tau², t-based F) and the
+    credibility of a difference (ICEMAN) sit on the comparison's first row.
+    """
     rows = []
-    for r in frame.itertuples(index=False):
+    first = ~frame.duplicated(["outcome", "factor"])
+    for r, lead in zip(frame.itertuples(index=False), first, strict=True):
         if r.kind == "counts":
             rate = f"{r.events}/{fmt_count(r.n)} ({fmt_interval(r.ci_low, r.ci_high)}), no model"
         else:
             rate = f"{fmt_pct(r.estimate)} ({fmt_interval(r.ci_low, r.ci_high)})"
-        test = (
-            MISSING
-            if pd.isna(r.p_value)
-            else f"Q = {r.q_between:.2f} ({r.df} df), p = {fmt_p(r.p_value)}"
-        )
+        f_df = f"{r.df}, {r.df2_t}"
         rows.append(
             {
-                "Outcome": OUTCOMES[r.outcome],
+                "Outcome": OUTCOMES[r.outcome] if lead else "",
                 "Subgroup": r.subgroup,
                 "Studies, courses": f"{r.k}, {fmt_count(r.n)}",
                 "Rate (95% CI)": rate,
-                "Difference between subgroups": test,
+                "Separate \u03c4\u00b2": _subgroup_test(r.q_between, r.df, r.p_value)
+                if lead
+                else "",
+                "Common \u03c4\u00b2": _subgroup_test(r.q_common, r.df, r.p_common) if lead else "",
+                "t-based": _subgroup_test(r.f_t, f_df, r.p_t, "F") if lead else "",
+                "Credibility (ICEMAN)": f"{r.credibility}: {r.credibility_reason}" if lead else "",
             }
         )
     return pd.DataFrame(
@@ -387,7 +423,10 @@ def clinical_subgroup_table(frame: pd.DataFrame) -> pd.DataFrame:
             "Subgroup",
             "Studies, courses",
             "Rate (95% CI)",
-            "Difference between subgroups",
+            "Separate \u03c4\u00b2",
+            "Common \u03c4\u00b2",
+            "t-based",
+            "Credibility (ICEMAN)",
         ],
     )
 

@@ -22,6 +22,11 @@
 * ``glmm``: metafor ``rma.glmm`` defaults (Wald z CI and PI); raises
   ``GLMMConvergenceError`` instead of falling back.
 
+No method gives a prediction interval, tau² or I² below :data:`MIN_K_HETEROGENEITY` studies
+(two studies cannot estimate the between-study variance on which all three rest): the
+engine leaves the interval empty (``pi_min_k``) and :func:`heterogeneity_estimable` says
+where tau² and I² are reported, in the book and in the downloads alike.
+
 Every sensitivity method refuses a pool with no events or only events ("not estimable")
 rather than inventing a rate. Every method reports a single study with events as its own
 proportion with the exact Clopper-Pearson CI (``single_study="exact"``). The engine knows no
@@ -31,12 +36,18 @@ to the engine.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..engine.results import Method
 
 #: Key of the primary analysis in :data:`METHODS`.
 PRIMARY = "primary"
+#: Fewest studies for a prediction interval, tau² and I², in every method of the book.
+MIN_K_HETEROGENEITY = 3
+#: Fewest studies in every subgroup before a difference between subgroups is claimed.
+MIN_K_SUBGROUP = 3
+#: p-value below which a test for subgroup differences is counted as a difference.
+SUBGROUP_ALPHA = 0.05
 
 _LOGIT_REML_HK = Method(
     model="iv",
@@ -47,6 +58,7 @@ _LOGIT_REML_HK = Method(
     cc="only0",
     label="Logit, REML, HK",
     degenerate="refuse",
+    pi_min_k=MIN_K_HETEROGENEITY,
 )
 
 #: The named methods of the book (see the module docstring).
@@ -60,8 +72,8 @@ METHODS: dict[str, Method] = {
         cc="none",
         label="GLMM (logit)",
         degenerate="counts",
-        pi_min_k=3,
-        fallback=replace(_LOGIT_REML_HK, pi_min_k=3),
+        pi_min_k=MIN_K_HETEROGENEITY,
+        fallback=_LOGIT_REML_HK,
     ),
     "glmm_hk": Method(
         model="glmm",
@@ -72,7 +84,7 @@ METHODS: dict[str, Method] = {
         cc="none",
         label="GLMM, t(k-1) CI",
         degenerate="refuse",
-        pi_min_k=3,
+        pi_min_k=MIN_K_HETEROGENEITY,
     ),
     "logit_reml_hk": _LOGIT_REML_HK,
     "logit_pm": replace(_LOGIT_REML_HK, tau2="PM", label="Logit, Paule-Mandel, HK"),
@@ -86,6 +98,7 @@ METHODS: dict[str, Method] = {
         cc="none",
         label="Arcsine, DerSimonian-Laird",
         degenerate="refuse",
+        pi_min_k=MIN_K_HETEROGENEITY,
     ),
     "as_published": Method(
         model="iv",
@@ -95,6 +108,7 @@ METHODS: dict[str, Method] = {
         pi="z",
         cc="none",
         label="Freeman-Tukey, DL (as published)",
+        pi_min_k=MIN_K_HETEROGENEITY,
     ),
     "glmm": Method(
         model="glmm",
@@ -104,8 +118,68 @@ METHODS: dict[str, Method] = {
         pi="z",
         cc="none",
         label="GLMM (logit, Wald)",
+        pi_min_k=MIN_K_HETEROGENEITY,
     ),
 }
+
+
+@dataclass(frozen=True)
+class DecisionThresholds:
+    """Rates at which a decision about a combination would change, for one kind of outcome.
+
+    The certainty rules judge imprecision and inconsistency against these (GRADE's
+    minimally contextualised approach, Zeng et al. J Clin Epidemiol 2021;137:163 and
+    2022;150:216) rather than against a fixed width of interval.
+
+    Attributes
+    ----------
+    kind : str
+        ``"safety"`` or ``"efficacy"``.
+    thresholds : tuple of float
+        Rates (0-1) that split the scale into zones a decision treats differently.
+    max_ratio : float
+        Largest ratio of the upper to the lower bound of a rate's 95% interval that is
+        still precise (an interval reaching 0 has an infinite ratio): a baseline risk is
+        uncertain in relative terms whatever its size (Iorio et al. BMJ 2015;350:h870).
+    rationale : str
+        Why these numbers, in one sentence (shown in the certainty chapter).
+    """
+
+    kind: str
+    thresholds: tuple[float, ...]
+    max_ratio: float
+    rationale: str
+
+
+#: Decision thresholds per kind of outcome (the review team's judgement, not elicited).
+THRESHOLDS: dict[str, DecisionThresholds] = {
+    "safety": DecisionThresholds(
+        "safety",
+        (0.05, 0.15),
+        2.0,
+        "below 5% of courses a harm would not by itself argue against adding a second drug, "
+        "above 15% (about 1 in 7) it would weigh against it for most patients, and between "
+        "the two it has to be weighed against the benefit",
+    ),
+    "efficacy": DecisionThresholds(
+        "efficacy",
+        (0.25, 0.50),
+        2.0,
+        "below 25% a combination does no better than a further single advanced therapy is "
+        "commonly expected to do after several have failed, above 50% most treated patients "
+        "benefit, and between the two the gain is uncertain",
+    ),
+}
+
+
+def heterogeneity_estimable(pool) -> bool:
+    """Whether a result reports tau² and I²: a model of :data:`MIN_K_HETEROGENEITY`+ studies.
+
+    A single study and pooled counts have no model; two studies cannot estimate the
+    between-study variance. The same rule decides what the book shows and what the
+    downloads hold (empty, with a note in ``message``).
+    """
+    return pool.kind == "random_effects" and pool.k >= MIN_K_HETEROGENEITY
 
 
 def method(key: str | Method | None = None) -> Method:

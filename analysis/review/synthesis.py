@@ -10,7 +10,7 @@ import pandas as pd
 from ..datapackage import Dataset, vocabulary
 from ..engine.pooling import NotEstimableError, pool_proportions
 from ..engine.results import PooledProportion
-from .settings import METHODS, PRIMARY
+from .settings import METHODS, MIN_K_HETEROGENEITY, PRIMARY, heterogeneity_estimable
 from .settings import method as method_of
 
 #: The book's wording of each outcome code.
@@ -363,6 +363,11 @@ def synthesis_table(syntheses, data_version: str, *, suffix: str = "") -> pd.Dat
     return table.astype({"fallback": "boolean", "q_df": "Int64"})
 
 
+#: Note of a pooled result below :data:`~analysis.review.settings.MIN_K_HETEROGENEITY` studies.
+HETEROGENEITY_NOTE = (
+    f"{{k}} studies: between-study variance not estimable (tau², I² and the prediction "
+    f"interval are given from {MIN_K_HETEROGENEITY} studies)."
+)
 #: ``status`` of a result: what its numbers are.
 STATUS = {"random_effects": "pooled", "single_study": "single study", "counts": "pooled counts"}
 #: ``status`` of a pool the method refused or could not fit (its numbers are empty).
@@ -424,13 +429,19 @@ def result_record(pool: PooledProportion) -> dict:
     """One pooled result as a record of :func:`results_table` (numbers stay numbers).
 
     Heterogeneity that a result cannot have (a single study, pooled counts: NaN in the
-    engine) stays empty, and so does Q for a single study.
+    engine) stays empty, and so does Q for a single study. Below
+    :data:`~analysis.review.settings.MIN_K_HETEROGENEITY` studies tau² and I² stay empty
+    too (:func:`~analysis.review.settings.heterogeneity_estimable`, the rule the book
+    follows) and ``message`` says why; Cochran's Q, which two studies do give, stays.
     """
     values = pool.to_dict()
     record = {column: values[name] for name, column in RESULT_FIELDS.items()}
     record["status"] = STATUS[pool.kind]
     if pool.kind != "random_effects":
         record["q_df"] = None
+    elif not heterogeneity_estimable(pool):
+        record["tau2"] = record["i2"] = None
+        record["message"] = (f"{HETEROGENEITY_NOTE.format(k=pool.k)} {record['message']}").strip()
     record["studies"] = ";".join(pool.studies["label"].astype(str))
     return record
 
@@ -475,3 +486,88 @@ def regimen_trials(ds: Dataset) -> pd.DataFrame:
         .agg(studies=("study_id", "nunique"), trials=("trials", "sum"))
         .reset_index()
     )
+
+
+#: Units a count can have (:func:`count_units`).
+UNITS = {
+    "courses": "courses",
+    "patients": "patients",
+    "one_each": "patients = courses",
+    "patients_only": "patients (courses not stated)",
+    "subset": "a subset",
+    "unknown": "not stated",
+}
+
+
+def _unit(total: int, patients, courses) -> str:
+    """The unit (a key of :data:`UNITS`) of one count from its arm's stated numbers."""
+    p = None if pd.isna(patients) else int(patients)
+    c = None if pd.isna(courses) else int(courses)
+    if p is not None and c is not None and p != c:
+        if total == c:
+            return "courses"
+        if total == p:
+            return "patients"
+        return "subset"
+    stated = c if c is not None else p
+    if stated is None:
+        return "unknown"
+    if total != stated:
+        return "subset"
+    if p is not None and c is not None:
+        return "one_each"
+    return "courses" if c is not None else "patients_only"
+
+
+def count_units(ds: Dataset) -> pd.DataFrame:
+    """The unit of every analysed count: treatment course or patient, derived from the data.
+
+    Each outcome total is compared with its arm's ``n_patients`` and ``n_trials``
+    (courses): equal to the courses where the two differ, it counts courses; equal to the
+    patients, patients (a patient with two combinations counted once); where the two are
+    equal each patient had one course; a total below both is a subset (e.g. those
+    assessed).
+
+    Returns
+    -------
+    DataFrame
+        One row per analysed outcome row: ``study_id, arm_id, regimen, outcome, total,
+        n_patients, n_trials, unit`` (key of :data:`UNITS`) and ``whole_study`` (a
+        ``mixed`` arm).
+    """
+    rows = pd.concat([outcome_rows(ds, outcome) for outcome in OUTCOMES], ignore_index=True)
+    units = [
+        _unit(int(t), p, c)
+        for t, p, c in zip(rows["total"], rows["n_patients"], rows["n_trials"], strict=True)
+    ]
+    frame = rows[["study_id", "arm_id", "regimen", "outcome", "total", "n_patients", "n_trials"]]
+    return frame.assign(unit=units, whole_study=rows["regimen"].eq(MIXED)).reset_index(drop=True)
+
+
+def study_units(ds: Dataset) -> pd.Series:
+    """Each study's units of count in words (study_id -> text), whole-study counts first.
+
+    e.g. ``"whole study: courses (53 courses of 50 patients); per combination: courses"``.
+    """
+    frame = count_units(ds)
+    out = {}
+    for study, rows in frame.groupby("study_id", sort=True):
+        parts = []
+        for whole, label in ((True, "whole study"), (False, "per combination")):
+            part = rows[rows["whole_study"] == whole]
+            if not len(part):
+                continue
+            kinds = list(dict.fromkeys(part["unit"]))
+            text = ", ".join(UNITS[u] for u in kinds)
+            if whole:
+                arm = part.iloc[0]
+                stated = [
+                    f"{int(v)} {name}"
+                    for v, name in ((arm["n_trials"], "courses"), (arm["n_patients"], "patients"))
+                    if pd.notna(v)
+                ]
+                if stated:
+                    text += f" ({' of '.join(stated)})"
+            parts.append(f"{label}: {text}")
+        out[study] = "; ".join(parts)
+    return pd.Series(out, dtype=object)

@@ -534,3 +534,36 @@ def subgroup_facts(frame: pd.DataFrame) -> dict[str, str]:
         "sg_min_k": str(MIN_K_SUBGROUP),
         "sg_alpha": f"{SUBGROUP_ALPHA:g}",
     }
+
+
+def population_facts(ds: Dataset) -> dict[str, str]:
+    """How refractory the analysed studies' patients were, and whether a regression can run.
+
+    Keys: ``pt_studies`` (analysed studies with a prior-therapy row), ``pt_refractory``,
+    ``pt_naive``, ``pt_not_reported`` (studies by ``refractory``), ``pt_median_k`` (studies
+    stating a median or mean number of prior advanced therapies), ``pt_regression`` (a
+    sentence: the exploratory meta-regression run, or why not).
+    """
+    from ..review.population import MIN_K_REGRESSION, regression_feasible
+
+    table = ds.prior_therapy
+    counts = table["refractory"].value_counts()
+    feasible = regression_feasible(ds)
+    best = max(feasible.values()) if feasible else 0
+    regression = (
+        f"At most {best} studies of any outcome state a median or mean number of prior advanced "
+        f"therapies, fewer than the {MIN_K_REGRESSION} an exploratory meta-regression of the "
+        "rate on that number needs here, so none is run; the number is shown per study instead."
+        if best < MIN_K_REGRESSION
+        else f"Up to {best} studies of an outcome state a median number of prior therapies."
+    )
+    return {
+        "pt_studies": fmt_count(len(table)),
+        "pt_refractory": fmt_count(int(counts.get("yes", 0))),
+        "pt_naive": fmt_count(int(counts.get("no", 0))),
+        "pt_not_reported": fmt_count(int(counts.get("not_reported", 0))),
+        "pt_median_k": fmt_count(
+            int(pd.to_numeric(table["prior_advanced_median"], errors="coerce").notna().sum())
+        ),
+        "pt_regression": regression,
+    }

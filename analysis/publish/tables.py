@@ -14,6 +14,7 @@ from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis, study_units
 from .facts import describe_method, rule_facts
 from .formatting import (
     MISSING,
+    NOT_REPORTED,
     fmt_count,
     fmt_i2,
     fmt_interval,
@@ -483,16 +484,51 @@ def method_settings_table() -> pd.DataFrame:
 def risk_of_bias_table(table: pd.DataFrame) -> pd.DataFrame:
     """Each study's risk-of-bias judgements with the source fragment behind each.
 
-    Columns: ``Study``, ``Tool``, one per domain (``"high: <fragment>"``), ``Overall``
-    (the worst domain) and ``Notes``.
+    Columns: ``Study``, ``Read`` (what the judgements rest on: abstract, full text, a
+    secondary table), one per domain (``"high: <fragment>"``), ``Overall`` (the codebook's
+    judgement over the domains, with why) and ``Notes``.
     """
     overall = study_risk(table)
-    frame = pd.DataFrame({"Study": table["study_id"], "Tool": table["tool"]})
+    read = table["read"] if "read" in table else ""
+    frame = pd.DataFrame({"Study": table["study_id"], "Read": read})
     for domain in ROB_DOMAINS:
         frame[domain.capitalize()] = [
             f"{j}: {support}" if support else j
             for j, support in zip(table[domain], table[f"{domain}_support"], strict=True)
         ]
     frame["Overall"] = table["study_id"].map(overall)
+    if "overall_support" in table:
+        frame["Overall"] = [
+            f"{j}: {why}" if why else j
+            for j, why in zip(frame["Overall"], table["overall_support"], strict=True)
+        ]
     frame["Notes"] = table["notes"]
     return frame.sort_values("Study").reset_index(drop=True)
+
+
+def prior_therapy_table(ds) -> pd.DataFrame:
+    """Prior advanced therapy of each analysed study, as the source read states it (text).
+
+    Columns: ``Study``, ``Refractory``, ``Prior advanced therapies``, the share previously
+    exposed to anti-TNF, vedolizumab, ustekinumab and JAK inhibitors, ``Read`` and the
+    ``Quote``; "not reported" where what we read is silent.
+    """
+    table = ds.prior_therapy
+    words = {"yes": "yes", "no": "no (naive)", "not_reported": NOT_REPORTED}
+
+    def pct(column):
+        return [MISSING if pd.isna(v) else f"{v:.0f}%" for v in table[column]]
+
+    return pd.DataFrame(
+        {
+            "Study": table["study_id"],
+            "Refractory": table["refractory"].map(words).fillna(NOT_REPORTED),
+            "Prior advanced therapies": table["prior_advanced_n"].replace("", NOT_REPORTED),
+            "Anti-TNF": pct("prior_anti_tnf_pct"),
+            "Vedolizumab": pct("prior_vedolizumab_pct"),
+            "Ustekinumab": pct("prior_ustekinumab_pct"),
+            "JAK inhibitor": pct("prior_jak_pct"),
+            "Read": table["read"],
+            "Quote": table["quote"],
+        }
+    ).sort_values("Study", ignore_index=True)

@@ -87,9 +87,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "Risk of bias",
-        "A study's risk is the worst of its selection, ascertainment, causality and reporting "
-        "judgements (causality left out where the stated follow-up is under "
-        "{min_followup_weeks} weeks, which counts under indirectness), and studies at high "
+        "A study's risk is its overall judgement (selection or ascertainment high: high; both "
+        "low and no other domain high: low; otherwise unclear; causality left out where the "
+        "stated follow-up is under {min_followup_weeks} weeks, which counts under "
+        "indirectness), and studies at high "
         "risk carrying more than {carry_share} of the courses give \u22122, studies at high or "
         "unclear risk (or not assessed) \u22121.",
         "Murad 2018; GRADE guidelines 4 (Guyatt 2011)",
@@ -222,10 +223,6 @@ def read_risk_of_bias(data_dir: Path | str | None = None) -> pd.DataFrame:
     if not path.exists():  # an optional table not in this package
         return pd.DataFrame(columns=["study_id", *ROB_DOMAINS])
     return read_text_table(path.name, path.parent)
-
-
-def _worst(row: pd.Series) -> str:
-    return "high" if (row == "high").any() else "unclear" if (row == "unclear").any() else "low"
 
 
 def _overall_by_rule(row: pd.Series, *, with_causality: bool = True) -> str:

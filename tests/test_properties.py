@@ -9,7 +9,7 @@ from analysis.engine.heterogeneity import cochran_q, estimate_tau2
 from analysis.engine.pooling import NotEstimableError, degenerate_kind, pool_proportions
 from analysis.engine.study_ci import study_ci
 from analysis.engine.transforms import escalc
-from analysis.review.settings import METHODS
+from tests.engine_methods import METHODS
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -22,11 +22,11 @@ def studies(draw, min_k=1, max_k=12, max_n=500):
     return np.array(x), np.array(n)
 
 
-IV_METHODS = ["as_published", "logit_reml_hk", "logit_pm", "logit_dl", "arcsine_dl"]
+IV_METHODS = ["ft_dl", "logit_reml_hk", "logit_pm", "logit_dl", "arcsine_dl"]
 
 
 @FAST
-@given(data=studies(), key=st.sampled_from(IV_METHODS + ["primary"]))
+@given(data=studies(), key=st.sampled_from(IV_METHODS + ["glmm_counts"]))
 def test_estimate_and_limits_in_unit_interval_and_ordered(data, key):
     x, n = data
     m = METHODS[key]
@@ -88,7 +88,7 @@ def test_dl_tau2_zero_iff_q_at_most_df(data, transform):
 @given(
     x=st.integers(0, 300),
     extra=st.integers(0, 300),
-    key=st.sampled_from(IV_METHODS + ["primary", "glmm"]),
+    key=st.sampled_from(IV_METHODS + ["glmm_counts", "glmm"]),
     ci=st.sampled_from(["clopper-pearson", "wilson"]),
 )
 def test_single_study_is_its_own_interval(x, extra, key, ci):

@@ -12,7 +12,7 @@ import pytest
 from analysis import paths
 from analysis.engine.influence import leave_one_out, small_study_test
 from analysis.engine.subgroups import subgroup_analysis
-from analysis.review.settings import METHODS
+from tests.engine_methods import METHODS
 
 NIEL = pd.read_csv(paths.ROOT / "tests" / "data" / "nielweise2007.csv", comment="#")
 GRP = np.where(NIEL["year"] < 2000, "early", "late")
@@ -67,7 +67,7 @@ def test_single_subgroup_reports_no_test():
 
 
 def test_subgroup_of_one_study_is_exact_and_groups_checked():
-    s = subgroup_analysis([1, 2, 3], [10, 10, 10], ["a", "a", "b"], method=METHODS["primary"])
+    s = subgroup_analysis([1, 2, 3], [10, 10, 10], ["a", "a", "b"], method=METHODS["glmm_counts"])
     assert "Single study" in s.results["b"].message
     with pytest.raises(ValueError, match="groups"):
         subgroup_analysis([1, 2, 3], [10, 10, 10], ["a", "b"])
@@ -118,7 +118,7 @@ def test_leave_one_out_records_glmm_failures():
     loo = leave_one_out([0, 0, 3], [10, 10, 10], method=METHODS["glmm"])
     assert loo["message"].iloc[2].startswith("GLMMConvergenceError")
     assert np.isnan(loo["estimate"].iloc[2])
-    primary = leave_one_out([0, 0, 3], [10, 10, 10], method=METHODS["primary"])
+    primary = leave_one_out([0, 0, 3], [10, 10, 10], method=METHODS["glmm_counts"])
     assert np.isfinite(primary["estimate"]).all() and not primary["fallback"].any()
     # without the study with events, the primary reports the pooled counts 0/20
     assert primary["estimate"].iloc[2] == 0 and "no model fitted" in primary["message"].iloc[2]
@@ -145,17 +145,3 @@ def test_small_study_test_not_done_below_ten():
     assert not r.done and "k = 3 < 10" in r.message and np.isnan(r.p_value)
     with pytest.raises(ValueError, match="unknown test"):
         small_study_test([1] * 10, [10] * 10, test="begg")
-
-
-def test_pools_of_counts_are_left_out_of_the_test_between_combinations():
-    import math
-
-    import analysis as an
-    from analysis.review.robustness import subgroup_differences
-
-    frame = subgroup_differences(an.load_dataset()).set_index("outcome")
-    # every SAE pool but one has no events: fewer than two combinations remain, no test
-    assert math.isnan(frame.at["sae", "q_between"]) and "no test" in frame.at["sae", "message"]
-    # Tofa+UST remission is 11/11: it is named as left out, the others are tested
-    remission = frame.loc["clinical_remission"]
-    assert "Tofa+UST" in remission["message"] and remission["p_value"] >= 0

@@ -280,3 +280,32 @@ def test_sensitivity_without_marked_counts_drops_exactly_the_marked_rows():
         key = (row.outcome, regimen_of[row.arm_id])
         if key in primary.index and key in unmarked.index:
             assert unmarked.at[key, "k"] < primary.at[key, "k"]
+
+
+def test_pools_of_counts_are_left_out_of_the_test_between_combinations():
+    """Relation on the real data: every pool with no events (or only events) is named as
+    left out, and no test runs with fewer than two modelled combinations."""
+    import math
+
+    from analysis.engine.pooling import degenerate_kind
+    from analysis.review.robustness import subgroup_differences
+    from analysis.review.synthesis import outcome_rows
+
+    ds = an.load_dataset()
+    frame = subgroup_differences(ds).set_index("outcome")
+    for outcome in frame.index:
+        rows = outcome_rows(ds, outcome)
+        rows = rows[rows["regimen"] != "mixed"]
+        kinds = {
+            regimen: degenerate_kind(g["events"].astype(int), g["total"].astype(int))
+            for regimen, g in rows.groupby("regimen")
+        }
+        counts = sorted(r for r, kind in kinds.items() if kind)
+        modelled = [r for r, kind in kinds.items() if not kind]
+        message = frame.at[outcome, "message"]
+        for regimen in counts:
+            assert regimen in message
+        if len(modelled) < 2:
+            assert math.isnan(frame.at[outcome, "q_between"]) and "no test" in message
+        else:
+            assert frame.at[outcome, "p_value"] >= 0

@@ -30,7 +30,7 @@ def test_imprecision_by_the_width_of_the_rate_interval():
 
 def test_inconsistency_needs_heterogeneity():
     # tau² = 0 (two studies compatible with one rate): not downgraded, however wide the PI
-    flat = pool_proportions([2, 2], [8, 13], method=PRIMARY)
+    flat = pool_proportions([2, 2], [8, 13], method=METHODS["glmm_ml"])
     assert flat.tau2 == 0 and grade.judge_inconsistency(flat).downgrade == 0
     # clearly different studies: tau² > 0, I² and Q say so
     varied = pool_proportions([2, 30, 10, 25, 5], [40, 40, 40, 30, 50], method=PRIMARY)

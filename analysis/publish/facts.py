@@ -187,6 +187,16 @@ _CI = {
 
 def describe_method(method) -> str:
     """Describe a :class:`analysis.engine.results.Method` in words for the methods chapter."""
+    if method.model == "bayes":
+        text = (
+            "Bayesian binomial-normal random-effects model on the logit scale, mu ~ "
+            f"N(0, {method.mu_prior_sd:g}\u00b2), tau ~ half-normal({method.tau_prior_scale:g}), "
+            "by deterministic quadrature: posterior median, equal-tailed "
+            f"{100 * method.level:g}% credible interval"
+        )
+        if method.pi_min_k > 1:
+            text += f", posterior predictive interval from {method.pi_min_k} studies"
+        return text
     if method.model == "glmm":
         core = (
             "binomial-normal generalised linear mixed model (random-intercept logistic "
@@ -200,6 +210,11 @@ def describe_method(method) -> str:
     text = f"{core}, {_CI.get(method.ci, method.ci)}"
     if method.pi_min_k > 1:
         text += f", prediction interval (t, k-1 df) from {method.pi_min_k} studies"
+    if method.few_studies is not None:
+        text = (
+            f"pools of 2-{method.few_studies_max_k} studies: "
+            f"{describe_method(method.few_studies)}; larger pools: {text}"
+        )
     return text
 
 

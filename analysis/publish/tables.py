@@ -10,7 +10,7 @@ from ..review.certainty import DOMAINS, ROB_DOMAINS, study_risk
 from ..review.reproduction import ROUNDING
 from ..review.selection import STAGES, prisma_counts
 from ..review.sensitivity import COMPARED
-from ..review.settings import METHODS, PRIMARY
+from ..review.settings import METHODS, PRIMARY, PRIMARY_LABEL
 from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis
 from .facts import describe_method
 from .formatting import (
@@ -443,6 +443,10 @@ def clinical_subgroup_table(frame: pd.DataFrame) -> pd.DataFrame:
 #: What each analysis of :func:`method_settings_table` is for.
 _ROLES = {
     PRIMARY: "Primary analysis",
+    "glmm_ml": "Sensitivity: GLMM for every pool (the primary model from 5 studies)",
+    "bayes": "Sensitivity: Bayesian model for every pool (primary for 2-4 studies)",
+    "bayes_hn05": "Sensitivity: prior of the heterogeneity, tau ~ half-normal(0.5)",
+    "bayes_hn2": "Sensitivity: prior of the heterogeneity, tau ~ half-normal(2)",
     "glmm_hk": "Sensitivity: Hartung-Knapp t(k-1) interval",
     "logit_reml_hk": "Sensitivity: inverse-variance, logit scale",
     "arcsine_dl": "Sensitivity: inverse-variance, arcsine scale",
@@ -460,7 +464,8 @@ def method_settings_table() -> pd.DataFrame:
     rows = []
     for key in (*COMPARED, "as_published"):
         method = METHODS[key]
-        rows.append((_ROLES.get(key, key), method.label, describe_method(method)))
+        label = PRIMARY_LABEL if key == PRIMARY else method.label
+        rows.append((_ROLES.get(key, key), label, describe_method(method)))
         if key == PRIMARY and method.fallback is not None:
             rows.append(
                 (
@@ -473,7 +478,7 @@ def method_settings_table() -> pd.DataFrame:
         len(COMPARED) + 1,
         (
             "Sensitivity: peer-reviewed reports only",
-            f"{METHODS[PRIMARY].label}, peer-reviewed reports only",
+            f"{PRIMARY_LABEL}, peer-reviewed reports only",
             "as the primary analysis, without conference abstracts and preprints",
         ),
     )
@@ -481,7 +486,7 @@ def method_settings_table() -> pd.DataFrame:
         len(COMPARED) + 2,
         (
             "Sensitivity: without marked counts",
-            f"{METHODS[PRIMARY].label}, without \u2021 and \u00a7 counts",
+            f"{PRIMARY_LABEL}, without \u2021 and \u00a7 counts",
             "as the primary analysis, without counts taken from the 2026 review (\u2021) "
             "and arms with a co-intervention (\u00a7)",
         ),

@@ -203,7 +203,9 @@ def _log_lik(x, n, logc, mu, tau, nagq):
         lo = np.where(g > 0, z, lo)
         hi = np.where(g < 0, z, hi)
         zn = z + g / curv
-        bad = (zn < lo) | (zn > hi)
+        # bisection where Newton leaves the bracket or jumps across more than half of it
+        # (h' is sigmoid-like in z: plain Newton can cycle between the ends)
+        bad = (zn < lo) | (zn > hi) | (np.abs(zn - z) > 0.5 * (hi - lo))
         zn = np.where(bad, 0.5 * (lo + hi), zn)
         step = np.abs(zn - z)
         z = zn
@@ -347,7 +349,17 @@ def _adapted_grid(x, n, logc, prior, N, nagq) -> _Grid:
 # --- summaries from a grid ---------------------------------------------------------------
 
 
-def _summaries(g: _Grid, level: float) -> dict:
+def _root(F, p, guess, step):
+    """Root of F(t) = p (F increasing) by a bracket grown from ``guess ± step``, then Brent."""
+    lo, hi = guess - step, guess + step
+    while F(lo) > p:
+        lo, step = lo - 2 * step, 2 * step
+    while F(hi) < p:
+        hi, step = hi + 2 * step, 2 * step
+    return optimize.brentq(lambda t: F(t) - p, lo, hi, xtol=1e-10)
+
+
+def _summaries(g: _Grid, level: float, guess=None) -> dict:
     a = (1 - level) / 2
     probs = (0.5, a, 1 - a)
     mu, tau = g.mu, g.tau
@@ -385,9 +397,13 @@ def _summaries(g: _Grid, level: float) -> dict:
             total += np.sum(W[~by_mu] * (np.clip(vals, 0.0, 1.0) @ wh))
         return total
 
-    spread = 10 * (tau.x[-1] + sd + 1)
-    lo, hi = qmu[0] - spread, qmu[0] + spread
-    qpred = [optimize.brentq(lambda t, p=p: F(t) - p, lo, hi, xtol=1e-12) for p in probs[1:]]
+    if guess is None:  # a normal approximation: N(mean, sd² + E tau²)
+        spread = np.sqrt(sd * sd + W @ tau.x**2)
+        z = special.ndtri(probs[2])
+        guess, step = (mean - z * spread, mean + z * spread), 0.5 * spread
+    else:  # the coarser rule's quantiles
+        step = 1e-3
+    qpred = [_root(F, p, g, step) for p, g in zip(probs[1:], guess, strict=True)]
     e = special.expit
     return {
         "estimate": float(e(qmu[0])),
@@ -399,6 +415,8 @@ def _summaries(g: _Grid, level: float) -> dict:
         "mu_ci_low": float(qmu[1]),
         "mu_ci_high": float(qmu[2]),
         "mu_sd": float(sd),
+        "theta_low": float(qpred[0]),
+        "theta_high": float(qpred[1]),
         "tau": float(qtau[0]),
         "tau_ci_low": float(qtau[1]),
         "tau_ci_high": float(qtau[2]),
@@ -462,12 +480,15 @@ def bayes_binomial_normal(
             coarse = _adapted_grid(x, n, logc, prior, nodes, nagq)
             fine = _grid(x, n, logc, prior, (coarse.mu, coarse.tau), 2 * nodes, 2 * nagq)
             s0 = _summaries(coarse, level)
-            s1 = _summaries(fine, level)
-        changes = {key: abs(s1[key] - s0[key]) for key in s1 if key != "mu_sd"}
+            s1 = _summaries(fine, level, guess=(s0["theta_low"], s0["theta_high"]))
+        changes = {
+            key: abs(s1[key] - s0[key]) for key in s1 if not key.startswith(("mu_sd", "theta"))
+        }
         worst = max(changes.values())
         if worst <= tol:
             break
         nodes, nagq = int(1.5 * nodes), nagq + 4
+    s1 = {key: value for key, value in s1.items() if not key.startswith("theta")}
     return BayesPosterior(
         **s1,
         level=level,

@@ -14,7 +14,7 @@ from ..review.completeness import completeness_summary
 from ..review.reproduction import CIRCULAR, DIFFERS, MATCH, NO_DATA
 from ..review.robustness import INFLUENCE_THRESHOLD
 from ..review.selection import VERSIONS, prisma_counts, read_prisma, read_search_log
-from ..review.settings import METHODS, PRIMARY
+from ..review.settings import BAYES_MAX_K, METHODS, PRIMARY
 from ..review.synthesis import MARKS, MIXED, OUTCOMES, RegimenSynthesis, regimen_trials
 from .formatting import (
     fmt_count,
@@ -223,13 +223,25 @@ def method_facts() -> dict[str, str]:
 
     Also ``t_quantile_2``: the quantile of t with 1 df that multiplies a Hartung-Knapp-type
     interval with two studies; ``level_pct`` (``"95%"``) and ``pi_min_k``: the confidence
-    level and the fewest studies with a prediction interval, of the primary analysis.
+    level and the fewest studies with a prediction interval, of the primary analysis's
+    GLMM; ``bayes_max_k`` and ``glmm_min_k`` (the split of the primary analysis by pool
+    size), ``bayes_tau_scale``, ``bayes_mu_sd``, ``bayes_pi_min_k`` and
+    ``bayes_prior_scales`` (the half-normal scales of the prior-sensitivity rows).
     """
     primary = METHODS[PRIMARY]
     facts = {f"{key}_label": describe_method(method) for key, method in METHODS.items()}
     facts["t_quantile_2"] = f"{float(special.stdtrit(1, 1 - (1 - primary.level) / 2)):.1f}"
     facts["level_pct"] = f"{100 * primary.level:g}%"
     facts["pi_min_k"] = str(primary.pi_min_k)
+    bayes = primary.few_studies
+    facts["bayes_max_k"] = str(BAYES_MAX_K)
+    facts["glmm_min_k"] = str(BAYES_MAX_K + 1)
+    facts["bayes_tau_scale"] = f"{bayes.tau_prior_scale:g}"
+    facts["bayes_mu_sd"] = f"{bayes.mu_prior_sd:g}"
+    facts["bayes_pi_min_k"] = str(bayes.pi_min_k)
+    facts["bayes_prior_scales"] = " and ".join(
+        f"{METHODS[key].tau_prior_scale:g}" for key in ("bayes_hn05", "bayes_hn2")
+    )
     return facts
 
 
@@ -237,12 +249,17 @@ def validation_facts(folder: Path | str | None = None) -> dict[str, str]:
     """How many R reference cases and settings the engine is checked against.
 
     Keys ``validation_cases`` and ``validation_settings``, counted from
-    ``validation/reference.csv``.
+    ``validation/reference.csv``; ``bayes_reference_cases`` and ``bayes_reference_draws``
+    (MCMC draws per case) from ``validation/bayes_reference.csv``.
     """
-    reference = pd.read_csv(Path(folder or paths.VALIDATION) / "reference.csv")
+    folder = Path(folder or paths.VALIDATION)
+    reference = pd.read_csv(folder / "reference.csv")
+    mcmc = pd.read_csv(folder / "bayes_reference.csv")
     return {
         "validation_cases": fmt_count(reference["case"].nunique()),
         "validation_settings": fmt_count(reference["setting"].nunique()),
+        "bayes_reference_cases": fmt_count(mcmc["case"].nunique()),
+        "bayes_reference_draws": fmt_count(int(mcmc["draws"].iloc[0])),
     }
 
 

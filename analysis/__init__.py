@@ -82,6 +82,7 @@ _EXPORTS = {
     "grade_table": "publish.tables",
     "risk_of_bias_table": "publish.tables",
     "method_settings_table": "publish.tables",
+    "coverage_table": "publish.tables",
     "reproduction_table": "publish.tables",
     "fmt_estimate_ci": "publish.formatting",
     "fmt_interval": "publish.formatting",

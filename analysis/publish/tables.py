@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
+from .. import paths
 from ..datapackage import Dataset
 from ..engine.results import PooledProportion
 from ..review.certainty import DOMAINS, ROB_DOMAINS, study_risk
@@ -492,6 +495,39 @@ def method_settings_table() -> pd.DataFrame:
         ),
     )
     return pd.DataFrame(rows, columns=["Analysis", "Label in tables", "Settings"])
+
+
+#: How :func:`coverage_table` names the intervals of ``validation/coverage.csv``.
+_COVERAGE_METHODS = {
+    "bayes": "Bayesian, tau ~ HN(1): credible interval",
+    "glmm_wald": "GLMM: Wald z interval",
+    "glmm_hk": "GLMM: t(k-1) interval (Hartung-Knapp type)",
+}
+
+
+def coverage_table(folder=None) -> pd.DataFrame:
+    """The coverage simulation of ``validation/coverage.py`` as a table for the book.
+
+    One row per setting (studies, true tau) and interval: coverage of the true median rate
+    in percent with its Monte Carlo SE, median width in percentage points, and the
+    replicates the GLMM could not fit. Read from ``validation/coverage.csv``; nothing is
+    simulated at build time.
+    """
+    frame = pd.read_csv(Path(folder or paths.VALIDATION) / "coverage.csv")
+    return pd.DataFrame(
+        {
+            "Studies": frame["k"],
+            "True tau": frame["tau"].map("{:g}".format),
+            "95% interval": frame["method"].map(_COVERAGE_METHODS),
+            "Coverage, % (MCSE)": [
+                f"{100 * c:.1f} ({100 * s:.1f})"
+                for c, s in zip(frame["coverage"], frame["mcse"], strict=True)
+            ],
+            "Median width, points": (100 * frame["median_width"]).map("{:.0f}".format),
+            "Not fitted": frame["failed"],
+            "Pools modelled": frame["modelled"],
+        }
+    )
 
 
 def risk_of_bias_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -50,9 +50,12 @@ from scipy import fft, optimize, special
 #: Outer intervals per axis (``nodes + 1`` Chebyshev points) and inner Gauss-Hermite points.
 NODES = 40
 NAGQ = 12
-#: Largest change on node doubling accepted as converged (proportions on the 0-1 scale,
-#: mu and tau on the logit scale): a tenth of the rounding of a percentage with one decimal.
+#: Largest change on node doubling accepted as converged (proportions on the 0-1 scale;
+#: mu and tau on the logit scale, relative above 1): a tenth of the rounding of a
+#: percentage shown with one decimal.
 TOL = 1e-3
+#: Reported quantities on the 0-1 scale (the others are on the logit scale).
+_PROPORTIONS = ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")
 #: Refinements (nodes x 1.5, 4 more inner points) tried when the check fails.
 _REFINE = 2
 #: Relative posterior density at a box edge below which the tail beyond it is ignored.
@@ -117,7 +120,8 @@ class BayesPosterior:
         Gauss-Hermite points per study.
     max_change : float
         Largest change of any reported quantity between the coarse rule and the doubled
-        one (proportions on the 0-1 scale, ``mu`` and ``tau`` on the logit scale).
+        one: proportions on the 0-1 scale, absolute; ``mu`` and ``tau`` (logit scale)
+        relative to ``max(1, |value|)`` (absolute below 1).
     converged : bool
         ``max_change <= tol``.
     changes : dict
@@ -482,7 +486,10 @@ def bayes_binomial_normal(
             s0 = _summaries(coarse, level)
             s1 = _summaries(fine, level, guess=(s0["theta_low"], s0["theta_high"]))
         changes = {
-            key: abs(s1[key] - s0[key]) for key in s1 if not key.startswith(("mu_sd", "theta"))
+            # proportions absolute; mu and tau (logit scale) relative to max(1, |value|)
+            key: abs(s1[key] - s0[key]) / (1.0 if key in _PROPORTIONS else max(1.0, abs(s1[key])))
+            for key in s1
+            if not key.startswith(("mu_sd", "theta"))
         }
         worst = max(changes.values())
         if worst <= tol:

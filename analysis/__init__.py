@@ -87,6 +87,7 @@ _EXPORTS = {
     "count_units": "review.synthesis",
     "risk_of_bias_table": "publish.tables",
     "method_settings_table": "publish.tables",
+    "coverage_table": "publish.tables",
     "reproduction_table": "publish.tables",
     "fmt_estimate_ci": "publish.formatting",
     "fmt_interval": "publish.formatting",

@@ -38,7 +38,16 @@ def test_results_csv_has_every_estimate_with_its_id(site):
         "data_version",
     ):
         assert column in rows[0]
-    assert {r["method"] for r in rows} == {"primary", "glmm_hk", "logit_reml_hk", "arcsine_dl"}
+    assert {r["method"] for r in rows} == {
+        "primary",
+        "glmm_ml",
+        "bayes",
+        "bayes_hn05",
+        "bayes_hn2",
+        "glmm_hk",
+        "logit_reml_hk",
+        "arcsine_dl",
+    }
     assert all(r["result_id"] == f"{r['outcome']}/{r['regimen']}/{r['method']}" for r in rows)
 
 
@@ -59,12 +68,20 @@ def test_results_say_what_the_site_says(site):
             "publication_bias",
         ):
             assert r[domain].rstrip("*") in {"not serious", "serious", "very serious"}
-    # single studies and pooled counts: exact CI, no PI, no I²; no PI below three studies
+    # single studies and pooled counts: exact CI, no PI, no I²; no method gives a PI, tau²
+    # or I² below three studies; the Bayesian model is primary for 2-4 studies
     for r in primary:
+        bayes = r["model"].startswith("Bayesian")
         if r["status"] in ("single study", "pooled counts") or int(r["k"]) < 3:
-            assert r["pi_low"] == r["pi_high"] == ""
+            assert r["pi_low"] == r["pi_high"] == "" and r["i2"] == r["tau2"] == ""
+        if r["status"] == "pooled":
+            assert bayes == (int(r["k"]) <= 4)
+            assert (r["pi_low"] != "") == (int(r["k"]) >= 3)
         if r["status"] != "pooled":
             assert r["i2"] == r["tau2"] == ""
+    for r in rows.values():  # every method, not only the primary
+        if r["k"] and int(r["k"]) < 3:
+            assert r["pi_low"] == r["pi_high"] == "" == r["tau2"] == r["i2"], r["result_id"]
     # the SAE pools without events are counts, and every sensitivity method refuses them
     zero = [r for r in primary if r["outcome"] == "sae" and r["events"] == "0"]
     assert zero and all(r["status"] == "pooled counts" for r in zero)

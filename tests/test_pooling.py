@@ -36,8 +36,8 @@ def es():
 def test_the_review_names_methods_and_the_engine_takes_only_methods():
     assert method(None) is METHODS[PRIMARY]
     assert all(method(key) is m and resolve_method(m) is m for key, m in METHODS.items())
-    with pytest.raises(ValueError, match="unknown method 'bayes'"):
-        method("bayes")
+    with pytest.raises(ValueError, match="unknown method 'mcmc'"):
+        method("mcmc")
     with pytest.raises(ValueError, match="must be a Method"):
         resolve_method("primary")  # the engine knows no names
     assert resolve_method(None) == Method()
@@ -161,7 +161,7 @@ def test_edge_cases_are_finite_or_refused_clearly(case, key):
     if case in {"all zero", "all events"} and m.degenerate == "counts":
         assert r.kind == "counts" and np.isnan([r.tau2, r.i2, r.q, r.pi_low]).all()
     finite = NUMBERS if r.kind == "random_effects" else ("estimate", "ci_low", "ci_high")
-    if r.k < m.pi_min_k:
+    if r.k < r.method.pi_min_k:  # the method that produced r (primary: Bayes for 2-4)
         finite = tuple(f for f in finite if f not in ("pi_low", "pi_high"))
         assert np.isnan([r.pi_low, r.pi_high]).all()
     values = np.array([getattr(r, f) for f in finite], dtype=float)
@@ -183,14 +183,33 @@ def test_identical_studies_have_no_heterogeneity():
 
 
 def test_primary_falls_back_visibly_when_glmm_cannot_be_fitted():
-    # 0/10 and 10/10: the likelihood grows without bound in tau (no finite MLE)
-    r = pool_proportions([0, 10], [10, 10], method=METHODS[PRIMARY])
+    # 0/10 and 10/10 (five studies: the GLMM's share of the primary): the likelihood grows
+    # without bound in tau (no finite MLE)
+    r = pool_proportions([0, 10, 0, 10, 0], [10] * 5, method=METHODS[PRIMARY])
     assert r.fallback is True and r.kind == "random_effects"
     assert r.requested == METHODS["primary"] and r.method == METHODS[PRIMARY].fallback
     assert r.method.model == "iv" and r.method.cc == "only0"
-    assert "GLMM could not be fitted" in r.message and "diverge" in r.message
+    assert "GLMM could not be fitted" in r.message
     with pytest.raises(GLMMConvergenceError, match="diverge"):
         pool_proportions([0, 10], [10, 10], method=METHODS["glmm"])
+    # with two studies the primary is the Bayesian model, whose posterior is proper
+    two = pool_proportions([0, 10], [10, 10], method=METHODS[PRIMARY])
+    assert two.method.model == "bayes" and not two.fallback and two.posterior.converged
+    assert two.requested == METHODS[PRIMARY] and 0 < two.ci_low < two.ci_high < 1
+
+
+def test_primary_is_bayesian_for_two_to_four_studies_and_glmm_from_five():
+    x, n = [3, 6, 10, 1, 7], [11, 17, 21, 6, 15]
+    models = [pool_proportions(x[:k], n[:k], method=METHODS[PRIMARY]) for k in range(1, 6)]
+    assert models[0].kind == "single_study"
+    assert [r.method.model for r in models[1:]] == ["bayes", "bayes", "bayes", "glmm"]
+    assert models[3].method.label == "Bayesian binomial-normal (tau ~ HN(1))"
+    assert models[4].method.label == "GLMM (logit)"
+    # the Bayesian row is the "bayes" sensitivity method's result, and no pool without
+    # variation reaches it
+    same = pool_proportions(x[:3], n[:3], method=METHODS["bayes"])
+    assert models[2].estimate == same.estimate and models[2].ci_high == same.ci_high
+    assert pool_proportions([0, 0], [5, 8], method=METHODS[PRIMARY]).kind == "counts"
 
 
 def test_primary_uses_glmm_with_iv_weights():

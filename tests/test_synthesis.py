@@ -86,8 +86,8 @@ def test_excluding_grey_literature_leaves_a_single_study_with_its_exact_ci(ds):
 def test_unknown_outcome_or_method_is_a_clear_error(ds):
     with pytest.raises(ValueError, match="unknown outcome 'death'"):
         an.synthesise(ds, "death")
-    with pytest.raises(ValueError, match="unknown method 'bayes'"):
-        an.synthesise(ds, "sae", method="bayes")
+    with pytest.raises(ValueError, match="unknown method 'oracle'"):
+        an.synthesise(ds, "sae", method="oracle")
 
 
 def test_regimen_trials_fall_back_to_patients(ds):

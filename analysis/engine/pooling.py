@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .bayes import BayesPrior, bayes_binomial_normal
 from .glmm import GLMMConvergenceError, GLMMFit, fit_glmm
 from .heterogeneity import TAU2_METHODS, Heterogeneity, estimate_tau2, heterogeneity
 from .results import Method, PooledProportion
 from .study_ci import STUDY_CI_METHODS, study_ci
 from .transforms import CC_RULES, TRANSFORMS, back_transform, escalc
 
-MODELS = ("iv", "glmm")
+MODELS = ("iv", "glmm", "bayes")
 DEGENERATE = ("model", "counts", "refuse")
 CI_METHODS = ("wald", "hk", "hk-adhoc")
 PI_METHODS = ("t", "z")
@@ -88,8 +89,12 @@ def resolve_method(method: Method | None = None, **overrides) -> Method:
         raise ValueError(f"Method.pi_min_k must be at least 1, not {method.pi_min_k!r}")
     if not 0 < method.level < 1:
         raise ValueError(f"Method.level must be in (0, 1), not {method.level!r}")
+    if not (method.mu_prior_sd > 0 and method.tau_prior_scale > 0):
+        raise ValueError("Method.mu_prior_sd and Method.tau_prior_scale must be positive")
     if method.fallback is not None:
         resolve_method(method.fallback)
+    if method.few_studies is not None:
+        resolve_method(method.few_studies)
     return method
 
 
@@ -412,6 +417,66 @@ def glmm_pool(x, n, labels, m: Method, *, mu, se, tau2, tau2_ci, message="") -> 
     )
 
 
+def bayes_pool(x, n, labels, m: Method) -> PooledProportion:
+    """Bayesian binomial-normal pool of validated counts (:mod:`analysis.engine.bayes`).
+
+    Posterior median and equal-tailed credible interval of the median proportion, posterior
+    predictive interval of a new study's proportion; weights, Q and I² (with tau² the
+    squared posterior median of tau) from the inverse-variance logit REML companion.
+    """
+    prior = BayesPrior(mu_sd=m.mu_prior_sd, tau_scale=m.tau_prior_scale)
+    post = bayes_binomial_normal(x, n, prior=prior, level=m.level)
+    yi, vi, tau2_iv = _companion(x, n)
+    het = heterogeneity(yi, vi, tau2_iv, level=m.level)
+    tau2 = post.tau**2
+    vt = het.vt
+    if het.q_df > 0 and vt > 0:
+        i2 = 100 * tau2 / (tau2 + vt)
+        i2_lo, i2_hi = (100 * t**2 / (t**2 + vt) for t in (post.tau_ci_low, post.tau_ci_high))
+        h2 = 1 + tau2 / vt
+    else:
+        i2 = i2_lo = i2_hi = h2 = np.nan
+    pi = (post.pi_low, post.pi_high) if len(x) >= m.pi_min_k else (np.nan, np.nan)
+    notes = [
+        f"Bayesian binomial-normal model ({prior.label}, mu ~ N(0, {prior.mu_sd:g}\u00b2)): "
+        f"posterior median with the {100 * m.level:g}% credible interval"
+        + (" and posterior predictive interval." if np.isfinite(pi[0]) else ".")
+    ]
+    if post.prior_driven:
+        notes.append("No events, or only events, in the pool: the estimate rests on the prior.")
+    if not post.converged:
+        notes.append(
+            f"Quadrature check not met: results change by up to {post.max_change:.1e} when "
+            "the nodes are doubled."
+        )
+    return PooledProportion(
+        estimate=post.estimate,
+        ci_low=post.ci_low,
+        ci_high=post.ci_high,
+        pi_low=float(pi[0]),
+        pi_high=float(pi[1]),
+        mu=post.mu,
+        se=post.mu_sd,
+        tau2=float(tau2),
+        tau2_ci_low=float(post.tau_ci_low**2),
+        tau2_ci_high=float(post.tau_ci_high**2),
+        i2=float(i2),
+        i2_ci_low=float(i2_lo),
+        i2_ci_high=float(i2_hi),
+        h2=float(h2),
+        q=float(het.q),
+        q_df=int(het.q_df),
+        q_pvalue=float(het.q_pvalue),
+        k=len(x),
+        n_total=int(n.sum()),
+        events_total=int(x.sum()),
+        method=m,
+        studies=_studies(x, n, labels, m, 1.0 / (vi + tau2_iv), yi, vi),
+        message=" ".join(notes),
+        posterior=post,
+    )
+
+
 def _fallback(x, n, labels, m: Method, error: Exception) -> PooledProportion:
     fb = m.fallback
     res = pool_counts(x, n, labels, fb)
@@ -436,6 +501,11 @@ def pool_counts(x, n, labels, m: Method) -> PooledProportion:
         )
     if len(x) == 1 and m.single_study == "exact":
         return _single_exact(x, n, labels, m)
+    if m.few_studies is not None and 2 <= len(x) <= m.few_studies_max_k:
+        res = pool_counts(x, n, labels, m.few_studies)
+        return dataclasses.replace(res, requested=m)
+    if m.model == "bayes":
+        return bayes_pool(x, n, labels, m)
     if m.model == "glmm":
         try:
             fit: GLMMFit = fit_glmm(x, n, nagq=m.nagq, level=m.level)
@@ -509,6 +579,11 @@ def pool_proportions(
     ``method.fallback`` is a Method (the review's primary names logit REML), that method
     is reported with ``fallback=True``, ``requested`` set and the reason in ``message``;
     otherwise :class:`~analysis.engine.glmm.GLMMConvergenceError` propagates.
+
+    Bayesian (``model="bayes"``): :func:`analysis.engine.bayes.bayes_binomial_normal` with
+    ``mu ~ N(0, mu_prior_sd²)`` and ``tau ~ HN(tau_prior_scale)``; see :func:`bayes_pool`.
+    A method with ``few_studies`` hands pools of 2 to ``few_studies_max_k`` studies to that
+    method (the review's primary: Bayesian for 2-4 studies, GLMM from 5).
 
     One study (k = 1): with ``single_study="exact"`` (every method of the book) the study's
     own proportion and its Clopper-Pearson (or Wilson) CI are returned, PI = CI, tau² = 0,

@@ -27,9 +27,11 @@ class Method:
 
     Parameters
     ----------
-    model : {"iv", "glmm"}
-        Inverse-variance random effects on a transformed scale, or the binomial-normal
-        random-intercept logistic model (maximum likelihood).
+    model : {"iv", "glmm", "bayes"}
+        Inverse-variance random effects on a transformed scale, the binomial-normal
+        random-intercept logistic model (maximum likelihood), or the same model with priors
+        (:mod:`analysis.engine.bayes`: posterior median, equal-tailed credible and
+        posterior predictive intervals, by quadrature).
     transform : {"logit", "freeman-tukey", "arcsine", "raw"}
         Scale of the inverse-variance model (``"logit"`` for the GLMM).
     tau2 : {"DL", "REML", "PM", "ML", "HE", "SJ"}
@@ -64,6 +66,15 @@ class Method:
         :class:`~analysis.engine.glmm.GLMMConvergenceError` instead.
     nagq : int
         Adaptive Gauss-Hermite points per study for the GLMM (metafor default 7).
+    mu_prior_sd, tau_prior_scale : float
+        For ``model="bayes"``: SD of the normal prior of the mean logit (mean 0) and scale of
+        the half-normal prior of tau (logit scale).
+    few_studies : Method or None
+        The method used instead for pools of 2 to ``few_studies_max_k`` studies (after the
+        rules for pools without variation and single studies); the result names it in
+        ``method`` and this one in ``requested``.
+    few_studies_max_k : int
+        Most studies of a pool that ``few_studies`` takes.
 
     Notes
     -----
@@ -86,6 +97,10 @@ class Method:
     pi_min_k: int = 1
     fallback: Method | None = None
     nagq: int = 7
+    mu_prior_sd: float = 2.0
+    tau_prior_scale: float = 1.0
+    few_studies: Method | None = None
+    few_studies_max_k: int = 4
 
 
 @dataclass(frozen=True)
@@ -125,11 +140,18 @@ class PooledProportion:
     fallback : bool
         True when the requested GLMM could not be fitted and ``method`` is its fallback.
     requested : Method or None
-        The method asked for, when it differs from ``method`` (fallback).
+        The method asked for, when it differs from ``method`` (fallback, or a pool of few
+        studies given to ``Method.few_studies``).
     ci_df : float
         Degrees of freedom of the t quantile used for the CI (``inf`` for z).
     pi_df : float
         Degrees of freedom of the t quantile used for the PI (``inf`` for z).
+    posterior : BayesPosterior or None
+        For ``model="bayes"``: the full posterior summary (priors, nodes, node-doubling
+        check, ``prior_driven``). There ``estimate``, ``ci_*`` and ``pi_*`` are the
+        posterior median, the equal-tailed credible interval and the posterior predictive
+        interval; ``mu``/``se`` the posterior median and SD of the mean logit; ``tau2`` and
+        its interval the squared posterior median and limits of tau.
 
     Notes
     -----
@@ -166,14 +188,15 @@ class PooledProportion:
     ci_df: float = float("inf")
     pi_df: float = float("inf")
     kind: str = "random_effects"
+    posterior: object = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         """Every number and label of the result (no study table), full precision.
 
         ``method`` and ``requested`` are given by their labels; the study table is
-        :attr:`studies`.
+        :attr:`studies`, the posterior (Bayesian methods) :attr:`posterior`.
         """
-        out = _scalars(self, skip=("studies",))
+        out = _scalars(self, skip=("studies", "posterior"))
         out["requested"] = self.requested.label if self.requested is not None else ""
         return out
 

@@ -53,7 +53,12 @@ RESULTS_FIELDS = {
         "endoscopic_response or endoscopic_remission",
     ),
     "regimen": ("string", "Combination label (e.g. VDZ+UST), or 'any' for every study once"),
-    "method": ("string", "Method key: primary, glmm_hk, logit_reml_hk, arcsine_dl"),
+    "method": (
+        "string",
+        "Method key: primary (Bayesian for 2-4 studies, GLMM from 5), glmm_ml (GLMM for "
+        "every pool), bayes, bayes_hn05, bayes_hn2 (Bayesian binomial-normal with tau ~ "
+        "half-normal 1, 0.5, 2), glmm_hk, logit_reml_hk, arcsine_dl",
+    ),
     "status": (
         "string",
         "pooled (a model), single study (its own proportion), pooled "
@@ -62,19 +67,29 @@ RESULTS_FIELDS = {
     "k": ("integer", "Studies in the pool"),
     "n": ("integer", "Treatment courses (patients on the combination) in the pool"),
     "events": ("integer", "Courses with the outcome"),
-    "estimate": ("number", "Pooled proportion, 0-1 (the site shows it in %)"),
-    "ci_low": ("number", "Lower limit of the 95% confidence interval, 0-1"),
-    "ci_high": ("number", "Upper limit of the 95% confidence interval, 0-1"),
+    "estimate": (
+        "number",
+        "Pooled proportion, 0-1 (the site shows it in %); for Bayesian rows (model "
+        "'Bayesian ...') the posterior median",
+    ),
+    "ci_low": (
+        "number",
+        "Lower limit of the 95% confidence interval, 0-1; for Bayesian rows of the 95% "
+        "equal-tailed credible interval",
+    ),
+    "ci_high": ("number", "Upper limit of the 95% confidence (Bayesian: credible) interval, 0-1"),
     "pi_low": (
         "number",
-        "Lower limit of the 95% prediction interval, 0-1; empty below "
+        "Lower limit of the 95% prediction interval, 0-1 (Bayesian rows: the 95% "
+        "posterior predictive interval of a new study's proportion); empty below "
         f"{MIN_K_HETEROGENEITY} studies (every method), and where there is no model",
     ),
-    "pi_high": ("number", "Upper limit of the 95% prediction interval, 0-1"),
+    "pi_high": ("number", "Upper limit of the 95% prediction (Bayesian: predictive) interval"),
     "tau2": (
         "number",
-        "Between-study variance on the model scale (logit for the GLMM); empty where not "
-        f"estimable (no model, or fewer than {MIN_K_HETEROGENEITY} studies: see message)",
+        "Between-study variance on the model scale (logit for the GLMM; Bayesian rows: the "
+        "squared posterior median of tau); empty where not estimable (no model, or fewer "
+        f"than {MIN_K_HETEROGENEITY} studies: see message)",
     ),
     "i2": (
         "number",

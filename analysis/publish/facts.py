@@ -13,7 +13,14 @@ from ..review.certainty import LEVELS, rule_thresholds
 from ..review.completeness import completeness_summary
 from ..review.reproduction import CIRCULAR, DIFFERS, MATCH, NO_DATA
 from ..review.robustness import INFLUENCE_THRESHOLD
-from ..review.settings import METHODS, MIN_K_SUBGROUP, PRIMARY, SUBGROUP_ALPHA, THRESHOLDS
+from ..review.settings import (
+    BAYES_MAX_K,
+    METHODS,
+    MIN_K_SUBGROUP,
+    PRIMARY,
+    SUBGROUP_ALPHA,
+    THRESHOLDS,
+)
 from ..review.synthesis import (
     MARKS,
     MIXED,
@@ -193,6 +200,16 @@ _CI = {
 
 def describe_method(method) -> str:
     """Describe a :class:`analysis.engine.results.Method` in words for the methods chapter."""
+    if method.model == "bayes":
+        text = (
+            "Bayesian binomial-normal random-effects model on the logit scale, mu ~ "
+            f"N(0, {method.mu_prior_sd:g}\u00b2), tau ~ half-normal({method.tau_prior_scale:g}), "
+            "by deterministic quadrature: posterior median, equal-tailed "
+            f"{100 * method.level:g}% credible interval"
+        )
+        if method.pi_min_k > 1:
+            text += f", posterior predictive interval from {method.pi_min_k} studies"
+        return text
     if method.model == "glmm":
         core = (
             "binomial-normal generalised linear mixed model (random-intercept logistic "
@@ -206,6 +223,11 @@ def describe_method(method) -> str:
     text = f"{core}, {_CI.get(method.ci, method.ci)}"
     if method.pi_min_k > 1:
         text += f", prediction interval (t, k-1 df) from {method.pi_min_k} studies"
+    if method.few_studies is not None:
+        text = (
+            f"pools of 2-{method.few_studies_max_k} studies: "
+            f"{describe_method(method.few_studies)}; larger pools: {text}"
+        )
     return text
 
 
@@ -214,13 +236,25 @@ def method_facts() -> dict[str, str]:
 
     Also ``t_quantile_2``: the quantile of t with 1 df that multiplies a Hartung-Knapp-type
     interval with two studies; ``level_pct`` (``"95%"``) and ``pi_min_k``: the confidence
-    level and the fewest studies with a prediction interval, of the primary analysis.
+    level and the fewest studies with a prediction interval, of the primary analysis's
+    GLMM; ``bayes_max_k`` and ``glmm_min_k`` (the split of the primary analysis by pool
+    size), ``bayes_tau_scale``, ``bayes_mu_sd``, ``bayes_pi_min_k`` and
+    ``bayes_prior_scales`` (the half-normal scales of the prior-sensitivity rows).
     """
     primary = METHODS[PRIMARY]
     facts = {f"{key}_label": describe_method(method) for key, method in METHODS.items()}
     facts["t_quantile_2"] = f"{float(special.stdtrit(1, 1 - (1 - primary.level) / 2)):.1f}"
     facts["level_pct"] = f"{100 * primary.level:g}%"
     facts["pi_min_k"] = str(primary.pi_min_k)
+    bayes = primary.few_studies
+    facts["bayes_max_k"] = str(BAYES_MAX_K)
+    facts["glmm_min_k"] = str(BAYES_MAX_K + 1)
+    facts["bayes_tau_scale"] = f"{bayes.tau_prior_scale:g}"
+    facts["bayes_mu_sd"] = f"{bayes.mu_prior_sd:g}"
+    facts["bayes_pi_min_k"] = str(bayes.pi_min_k)
+    facts["bayes_prior_scales"] = " and ".join(
+        f"{METHODS[key].tau_prior_scale:g}" for key in ("bayes_hn05", "bayes_hn2")
+    )
     return facts
 
 
@@ -228,12 +262,17 @@ def validation_facts(folder: Path | str | None = None) -> dict[str, str]:
     """How many R reference cases and settings the engine is checked against.
 
     Keys ``validation_cases`` and ``validation_settings``, counted from
-    ``validation/reference.csv``.
+    ``validation/reference.csv``; ``bayes_reference_cases`` and ``bayes_reference_draws``
+    (MCMC draws per case) from ``validation/bayes_reference.csv``.
     """
-    reference = pd.read_csv(Path(folder or paths.VALIDATION) / "reference.csv")
+    folder = Path(folder or paths.VALIDATION)
+    reference = pd.read_csv(folder / "reference.csv")
+    mcmc = pd.read_csv(folder / "bayes_reference.csv")
     return {
         "validation_cases": fmt_count(reference["case"].nunique()),
         "validation_settings": fmt_count(reference["setting"].nunique()),
+        "bayes_reference_cases": fmt_count(mcmc["case"].nunique()),
+        "bayes_reference_draws": fmt_count(int(mcmc["draws"].iloc[0])),
     }
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
+from .. import paths
 from ..datapackage import Dataset
 from ..engine.results import PooledProportion
 from ..review.certainty import DOMAINS, ROB_DOMAINS, RULES, study_risk
 from ..review.reproduction import ROUNDING
 from ..review.sensitivity import COMPARED
-from ..review.settings import METHODS, PRIMARY, heterogeneity_estimable
+from ..review.settings import METHODS, PRIMARY, PRIMARY_LABEL, heterogeneity_estimable
 from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis, study_units
 from .facts import describe_method, rule_facts
 from .formatting import (
@@ -435,6 +438,10 @@ def clinical_subgroup_table(frame: pd.DataFrame) -> pd.DataFrame:
 #: What each analysis of :func:`method_settings_table` is for.
 _ROLES = {
     PRIMARY: "Primary analysis",
+    "glmm_ml": "Sensitivity: GLMM for every pool (the primary model from 5 studies)",
+    "bayes": "Sensitivity: Bayesian model for every pool (primary for 2-4 studies)",
+    "bayes_hn05": "Sensitivity: prior of the heterogeneity, tau ~ half-normal(0.5)",
+    "bayes_hn2": "Sensitivity: prior of the heterogeneity, tau ~ half-normal(2)",
     "glmm_hk": "Sensitivity: Hartung-Knapp t(k-1) interval",
     "logit_reml_hk": "Sensitivity: inverse-variance, logit scale",
     "arcsine_dl": "Sensitivity: inverse-variance, arcsine scale",
@@ -452,7 +459,8 @@ def method_settings_table() -> pd.DataFrame:
     rows = []
     for key in (*COMPARED, "as_published"):
         method = METHODS[key]
-        rows.append((_ROLES.get(key, key), method.label, describe_method(method)))
+        label = PRIMARY_LABEL if key == PRIMARY else method.label
+        rows.append((_ROLES.get(key, key), label, describe_method(method)))
         if key == PRIMARY and method.fallback is not None:
             rows.append(
                 (
@@ -465,7 +473,7 @@ def method_settings_table() -> pd.DataFrame:
         len(COMPARED) + 1,
         (
             "Sensitivity: peer-reviewed reports only",
-            f"{METHODS[PRIMARY].label}, peer-reviewed reports only",
+            f"{PRIMARY_LABEL}, peer-reviewed reports only",
             "as the primary analysis, without conference abstracts and preprints",
         ),
     )
@@ -473,12 +481,45 @@ def method_settings_table() -> pd.DataFrame:
         len(COMPARED) + 2,
         (
             "Sensitivity: without marked counts",
-            f"{METHODS[PRIMARY].label}, without \u2021 and \u00a7 counts",
+            f"{PRIMARY_LABEL}, without \u2021 and \u00a7 counts",
             "as the primary analysis, without counts taken from the 2026 review (\u2021) "
             "and arms with a co-intervention (\u00a7)",
         ),
     )
     return pd.DataFrame(rows, columns=["Analysis", "Label in tables", "Settings"])
+
+
+#: How :func:`coverage_table` names the intervals of ``validation/coverage.csv``.
+_COVERAGE_METHODS = {
+    "bayes": "Bayesian, tau ~ HN(1): credible interval",
+    "glmm_wald": "GLMM: Wald z interval",
+    "glmm_hk": "GLMM: t(k-1) interval (Hartung-Knapp type)",
+}
+
+
+def coverage_table(folder=None) -> pd.DataFrame:
+    """The coverage simulation of ``validation/coverage.py`` as a table for the book.
+
+    One row per setting (studies, true tau) and interval: coverage of the true median rate
+    in percent with its Monte Carlo SE, median width in percentage points, and the
+    replicates the GLMM could not fit. Read from ``validation/coverage.csv``; nothing is
+    simulated at build time.
+    """
+    frame = pd.read_csv(Path(folder or paths.VALIDATION) / "coverage.csv")
+    return pd.DataFrame(
+        {
+            "Studies": frame["k"],
+            "True tau": frame["tau"].map("{:g}".format),
+            "95% interval": frame["method"].map(_COVERAGE_METHODS),
+            "Coverage, % (MCSE)": [
+                f"{100 * c:.1f} ({100 * s:.1f})"
+                for c, s in zip(frame["coverage"], frame["mcse"], strict=True)
+            ],
+            "Median width, points": (100 * frame["median_width"]).map("{:.0f}".format),
+            "Not fitted": frame["failed"],
+            "Pools modelled": frame["modelled"],
+        }
+    )
 
 
 def risk_of_bias_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..datapackage import Dataset, subset
-from .settings import METHODS, PRIMARY
+from .settings import METHODS, PRIMARY, PRIMARY_LABEL
 from .synthesis import (
     GREY_LITERATURE,
     OUTCOMES,
@@ -17,7 +17,16 @@ from .synthesis import (
 
 #: Methods compared in the book, in display order (``as_published`` lives in the
 #: reproduction appendix: it models pools without events, as the 2026 paper did).
-COMPARED = (PRIMARY, "glmm_hk", "logit_reml_hk", "arcsine_dl")
+COMPARED = (
+    PRIMARY,
+    "glmm_ml",
+    "bayes",
+    "bayes_hn05",
+    "bayes_hn2",
+    "glmm_hk",
+    "logit_reml_hk",
+    "arcsine_dl",
+)
 #: Name of the sensitivity analysis without conference abstracts and preprints.
 PEER_REVIEWED = f"{PRIMARY}_peer_reviewed"
 #: Name of the sensitivity analysis without marked counts (‡ taken from the 2026 review,
@@ -62,8 +71,9 @@ def method_comparison(ds: Dataset, methods=COMPARED) -> pd.DataFrame:
         ignore_index=True,
     )
     labels = {key: METHODS[key].label for key in methods}
-    labels[PEER_REVIEWED] = f"{METHODS[PRIMARY].label}, peer-reviewed reports only"
-    labels[UNMARKED] = f"{METHODS[PRIMARY].label}, without \u2021 and \u00a7 counts"
+    labels[PRIMARY] = PRIMARY_LABEL
+    labels[PEER_REVIEWED] = f"{PRIMARY_LABEL}, peer-reviewed reports only"
+    labels[UNMARKED] = f"{PRIMARY_LABEL}, without \u2021 and \u00a7 counts"
     order = {o: i for i, o in enumerate(OUTCOMES)}
     table = table.assign(
         method_label=table["method"].map(labels),

@@ -1,11 +1,18 @@
 """Named pooling methods: the book changes its analysis here, in one place.
 
-* ``primary``: binomial-normal GLMM (ML, adaptive Gauss-Hermite with 7 points) on the logit
-  scale with the Wald z CI (R meta 8: ``method.random.ci = "classic"``) and a t(k-1)
-  prediction interval from three studies (R meta's ``method.predict = "V"``). A pool with
-  no events, or only events, is reported as its pooled counts x/N with the exact
-  Clopper-Pearson CI (no model, no continuity correction). A GLMM that cannot be fitted
-  falls back visibly to ``logit_reml_hk``.
+* ``primary``: pools of 2-4 studies by the Bayesian binomial-normal model (``bayes``
+  below: posterior median, 95% credible interval, posterior predictive interval); pools of
+  5 or more studies by the binomial-normal GLMM as described next (``glmm_ml``). Single
+  studies and pools without variation are reported as below, whatever their size.
+* ``glmm_ml``: the first sensitivity analysis everywhere: binomial-normal GLMM (ML,
+  adaptive Gauss-Hermite with 7 points) on the logit scale with the Wald z CI (R meta 8:
+  ``method.random.ci = "classic"``) and a t(k-1) prediction interval from three studies
+  (R meta's ``method.predict = "V"``). A pool with no events, or only events, is reported
+  as its pooled counts x/N with the exact Clopper-Pearson CI (no model, no continuity
+  correction). A GLMM that cannot be fitted falls back visibly to ``logit_reml_hk``.
+* ``bayes``: the Bayesian binomial-normal model, ``mu ~ N(0, 2²)``, ``tau ~ HN(1)`` on the
+  logit scale (:mod:`analysis.engine.bayes`), for every modelled pool; ``bayes_hn05`` and
+  ``bayes_hn2``: the same with ``tau ~ HN(0.5)`` and ``HN(2)`` (prior sensitivity).
 * ``glmm_hk``: the same GLMM with a Hartung-Knapp-type t(k-1) CI (``rma.glmm(test = "t")``):
   sensitivity to the interval (with two studies, t(1) spans nearly 0-100%).
 * ``logit_reml_hk``: inverse variance, logit, REML, Hartung-Knapp never narrower than Wald,
@@ -61,19 +68,50 @@ _LOGIT_REML_HK = Method(
     pi_min_k=MIN_K_HETEROGENEITY,
 )
 
+_GLMM_ML = Method(
+    model="glmm",
+    transform="logit",
+    tau2="ML",
+    ci="wald",
+    pi="t",
+    cc="none",
+    label="GLMM (logit)",
+    degenerate="counts",
+    pi_min_k=MIN_K_HETEROGENEITY,
+    fallback=_LOGIT_REML_HK,
+)
+#: Largest pool given to the Bayesian model by the primary analysis.
+BAYES_MAX_K = 4
+_BAYES = Method(
+    model="bayes",
+    transform="logit",
+    tau2="ML",
+    ci="wald",
+    pi="t",
+    cc="none",
+    label="Bayesian binomial-normal (tau ~ HN(1))",
+    degenerate="refuse",
+    pi_min_k=MIN_K_HETEROGENEITY,
+    tau_prior_scale=1.0,
+)
+
+#: How tables name the primary analysis as a whole (its rows name the model in ``model``).
+PRIMARY_LABEL = f"Primary: Bayes (2-{BAYES_MAX_K} studies), GLMM ({BAYES_MAX_K + 1}+)"
+
 #: The named methods of the book (see the module docstring).
 METHODS: dict[str, Method] = {
-    "primary": Method(
-        model="glmm",
-        transform="logit",
-        tau2="ML",
-        ci="wald",
-        pi="t",
-        cc="none",
-        label="GLMM (logit)",
-        degenerate="counts",
-        pi_min_k=MIN_K_HETEROGENEITY,
-        fallback=_LOGIT_REML_HK,
+    "primary": replace(
+        _GLMM_ML,
+        few_studies=replace(_BAYES, degenerate="counts"),
+        few_studies_max_k=BAYES_MAX_K,
+    ),
+    "glmm_ml": replace(_GLMM_ML, label="GLMM (logit), every pool"),
+    "bayes": _BAYES,
+    "bayes_hn05": replace(
+        _BAYES, tau_prior_scale=0.5, label="Bayesian binomial-normal (tau ~ HN(0.5))"
+    ),
+    "bayes_hn2": replace(
+        _BAYES, tau_prior_scale=2.0, label="Bayesian binomial-normal (tau ~ HN(2))"
     ),
     "glmm_hk": Method(
         model="glmm",

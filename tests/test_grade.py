@@ -356,3 +356,13 @@ def test_the_any_combination_pool_has_a_certainty(ds):
     assert "Any combination" in set(shown["Combination"])
     facts = pf.grade_facts(frame.reset_index())
     assert facts["grade_n"] == str(len(frame))
+
+
+def test_counts_taken_from_the_reproduced_review_are_at_least_serious_risk_of_bias():
+    clean = grade.Judgement(0, "all low")
+    carried = pd.DataFrame({"total": [52, 10], "kind": ["target_review", "primary"]})
+    judged = grade.second_hand(clean, carried)
+    assert judged.downgrade == 1 and "taken from the 2026 review" in judged.reason
+    minor = pd.DataFrame({"total": [5, 50], "kind": ["target_review", "primary"]})
+    assert grade.second_hand(clean, minor).downgrade == 0
+    assert grade.second_hand(grade.Judgement(2, "high"), carried).downgrade == 2

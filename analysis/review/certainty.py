@@ -92,7 +92,9 @@ RULES: tuple[Rule, ...] = (
         "stated follow-up is under {min_followup_weeks} weeks, which counts under "
         "indirectness), and studies at high "
         "risk carrying more than {carry_share} of the courses give \u22122, studies at high or "
-        "unclear risk (or not assessed) \u22121.",
+        "unclear risk (or not assessed) \u22121; at least \u22121 where counts taken from the "
+        "2026 review rather than the studies' own reports (\u2021) carry more than "
+        "{carry_share} of the courses.",
         "Murad 2018; GRADE guidelines 4 (Guyatt 2011)",
     ),
     Rule(
@@ -448,6 +450,31 @@ def read_overrides(data_dir: Path | str | None = None) -> pd.DataFrame:
     return read_text_table(path.name, path.parent)
 
 
+#: ``outcomes.kind`` of a count taken from the review this project reproduces.
+SECOND_HAND = "target_review"
+
+
+def second_hand(judgement: Judgement, rows: pd.DataFrame) -> Judgement:
+    """At least serious risk of bias where counts taken from the 2026 review carry the pool.
+
+    A number read in the review we reproduce, not in the study's own report, cannot be
+    checked against its source (how it was counted, at which time point): where such
+    counts (``kind`` target_review, marked ‡) carry more than :data:`CARRY_SHARE` of the
+    courses, risk of bias is at least serious.
+    """
+    if "kind" not in rows or judgement.downgrade >= 1:
+        return judgement
+    totals = rows["total"].astype(float)
+    share = totals[rows["kind"] == SECOND_HAND].sum() / totals.sum()
+    if share <= CARRY_SHARE:
+        return judgement
+    return Judgement(
+        1,
+        f"{judgement.reason}; {share:.0%} of courses are counts taken from the 2026 review "
+        "(\u2021), not from the studies' own reports",
+    )
+
+
 def assess(
     pool: PooledProportion | PoolEvidence,
     rows: pd.DataFrame,
@@ -488,7 +515,9 @@ def assess(
     thresholds = THRESHOLDS[outcome_kind(outcome)]
     totals = rows["total"].astype(int)
     domains = {
-        "risk_of_bias": judge_risk_of_bias(rows["study_id"], totals, risk, time_frame=time_frame),
+        "risk_of_bias": second_hand(
+            judge_risk_of_bias(rows["study_id"], totals, risk, time_frame=time_frame), rows
+        ),
         "inconsistency": judge_inconsistency(evidence, thresholds),
         "indirectness": judge_indirectness(rows),
         "imprecision": judge_imprecision(evidence.ci_low, evidence.ci_high, thresholds),

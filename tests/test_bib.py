@@ -119,3 +119,13 @@ def test_journal_references_become_articles_and_the_rest_stay_misc():
     # nothing internal (study ids, designs, review versions) is printed in the list
     text = (paths.BOOK / "references.bib").read_text(encoding="utf-8")
     assert "study id" not in text and "design case" not in text
+
+
+def test_the_methods_bibliography_parses():
+    """A broken entry (e.g. a merge that drops a brace) fails here, not 90 s into a build."""
+    from pybtex.database import parse_file
+
+    from analysis import paths
+
+    entries = parse_file(paths.BOOK / "methods.bib").entries
+    assert len(entries) > 0

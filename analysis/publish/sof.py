@@ -3,7 +3,8 @@
 Rows are combinations, columns the six outcomes; each cell gives the rate (or the counts of
 a pool without events) with its 95% CI, the studies and courses behind it and its certainty
 (GRADE symbols and word). A cell without data says so and shows what the 2026 review
-reported. Every combination name links to its page.
+reported. Every combination name links to its page; below the grid, each certainty level's
+meaning in plain words (:func:`sof_legend`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,23 @@ SYMBOLS = {
     2: "\u2295\u2295\u25ef\u25ef",
     1: "\u2295\u25ef\u25ef\u25ef",
 }
+
+#: What each certainty level means, in plain words (GRADE's wording for a rate).
+MEANINGS = {
+    4: ("High", "we are very confident that the true rate lies close to the estimate."),
+    3: (
+        "Moderate",
+        "the true rate is probably close to the estimate, but may be substantially different.",
+    ),
+    2: ("Low", "the true rate may be substantially different from the estimate."),
+    1: ("Very low", "the true rate is likely to be substantially different from the estimate."),
+}
+#: How a rate pooled from two studies only is marked, and what that means.
+TWO_STUDIES = "two-study pool"
+TWO_STUDIES_NOTE = (
+    "pooled from two studies only: how much the studies differ cannot be estimated, so "
+    "the interval may be too narrow"
+)
 
 
 def _esc(value) -> str:
@@ -64,7 +82,9 @@ def sof_cell(row) -> str:
     evidence = fmt_evidence(row["k"], row["n"])
     if counts:
         evidence = f"{'no events' if row['events'] == 0 else 'all events'}; {evidence}"
+    two = row["kind"] == "random_effects" and row["k"] == 2
     estimate += f" {row['marks']}" if row["marks"] else ""
+    evidence += f"; {TWO_STUDIES}" if two else ""
     parts = [
         f'<span class="est">{_esc(estimate)}</span>',
         f'<span class="n">{_esc(evidence)}</span>',
@@ -83,6 +103,9 @@ def sof_cell(row) -> str:
 def sof_html(frame: pd.DataFrame, descriptions: dict[str, str], *, link_prefix: str = "") -> str:
     """The summary-of-findings grid (a scrolling table, combination column kept in view).
 
+    Each cell carries its outcome's name (``data-label``): on a phone the stylesheet
+    (``book/_static/dtt.css``) shows one card per combination, the outcomes as labelled rows.
+
     Parameters
     ----------
     frame : DataFrame
@@ -96,7 +119,8 @@ def sof_html(frame: pd.DataFrame, descriptions: dict[str, str], *, link_prefix: 
     body = []
     for regimen, rows in frame.groupby("regimen", sort=False):
         cells = "".join(
-            f'<td class="{"none" if not r["kind"] else "data"}">{sof_cell(r)}</td>'
+            f'<td class="{"none" if not r["kind"] else "data"}" '
+            f'data-label="{_esc(SHORT[r["outcome"]])}">{sof_cell(r)}</td>'
             for _, r in rows.set_index("outcome").loc[list(OUTCOMES)].reset_index().iterrows()
         )
         link = f"{link_prefix}combinations/{slug(regimen)}.html"
@@ -106,22 +130,42 @@ def sof_html(frame: pd.DataFrame, descriptions: dict[str, str], *, link_prefix: 
             f"{_esc(descriptions.get(regimen, ''))}</small></th>{cells}</tr>"
         )
     return (
-        '<div class="dtt-scroll full-width"><table class="table dtt-table dtt-sof">'
+        '<div class="dtt-scroll dtt-sof-box full-width" tabindex="0" role="region" '
+        'aria-label="Summary of findings"><table class="table dtt-table dtt-sof dtt-cards">'
         f"<thead><tr><th>Combination</th>{head}</tr></thead><tbody>"
         + "".join(body)
         + "</tbody></table></div>"
+        + sof_legend(link_prefix=link_prefix)
+    )
+
+
+def sof_legend(*, link_prefix: str = "") -> str:
+    """What each certainty level means, in plain words, linking the certainty chapter.
+
+    Parameters
+    ----------
+    link_prefix : str
+        Path from the page to the site root (``""`` on the home page).
+    """
+    items = "".join(
+        f'<li><span class="dtt-cert-{level}">{SYMBOLS[level]} <strong>{_esc(word)}</strong>'
+        f"</span>: {_esc(meaning)}</li>"
+        for level, (word, meaning) in MEANINGS.items()
+    )
+    link = _esc(f"{link_prefix}certainty.html")
+    return (
+        '<div class="dtt-sof-legend"><p><strong>Certainty of the evidence</strong> (GRADE; '
+        f'<a class="reference internal" href="{link}">how it is rated</a>):</p>'
+        f"<ul>{items}</ul><p><em>{_esc(TWO_STUDIES.capitalize())}</em>: "
+        f"{_esc(TWO_STUDIES_NOTE)}.</p></div>"
     )
 
 
 def sof_footnote() -> str:
-    """Every symbol of the grid, in words."""
-    symbols = "; ".join(
-        f"{SYMBOLS[level]} {word}"
-        for level, word in ((4, "high"), (3, "moderate"), (2, "low"), (1, "very low"))
-    )
+    """Every symbol of the grid, in words (the certainty levels: :func:`sof_legend`)."""
     marks = "; ".join(f"{mark} {text}" for mark, text in MARKS.items())
     return (
-        f"Certainty of the evidence (GRADE): {symbols}. A course is one patient on one "
+        "A course is one patient on one "
         "combination. x/N: no study had an event (or every course had it), so the counts "
         f"are shown with their exact interval and no model is fitted. {marks}. In italics: "
         "the 2026 review's figure for the cell, pooled from its own studies (often more "

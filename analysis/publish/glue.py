@@ -131,3 +131,5 @@ def glue_page(page) -> None:
         glue_table(key, table, interactive=False, wide=True, fit=True)
     for key, figure in page.figures.items():
         glue_figure(key, figure)
+    for key, markup in getattr(page, "html", {}).items():
+        glue_html(key, markup)

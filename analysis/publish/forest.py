@@ -1,12 +1,15 @@
 """Forest plots of per-regimen pooled proportions, drawn the way R meta draws them.
 
-One figure per outcome (or per combination): each regimen's studies with their exact 95%
-CI (squares sized by weight), the regimen's summary (a diamond, in the combination's own
-colour, the same in every figure), its 95% prediction interval from three studies, and the
-any-combination diamond (each study once) at the bottom. Columns on the right give
-events/courses, % (95% CI) and the weight. What a row is, is said in words: a single study
-is not "pooled", a pool without events is its counts (hollow diamond, no model), and with two
-studies the between-study variance cannot be estimated.
+One figure per outcome (or per combination): each regimen's studies with their exact 95% CI
+(squares sized by weight), the regimen's summary (a diamond, in the combination's own
+colour, the same in every figure), its 95% prediction interval from three studies (a row of
+its own, with its numbers), and the any-combination diamond (each study once) at the
+bottom. Columns on the right give events/courses, % (95% CI) and the weight; where a
+diamond is a GLMM, which gives studies no weights, the column says that the weights are the
+inverse-variance model's. Text stays text in the SVG (``svg.fonttype: none``). What a row
+is, is said in words: a single study is not "pooled", a pool without events is its counts
+(hollow diamond, no model), and with two studies the between-study variance cannot be
+estimated.
 """
 
 from __future__ import annotations

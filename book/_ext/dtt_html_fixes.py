@@ -207,10 +207,37 @@ def postprocess_page(text: str, page: Path) -> str:
     return _IMG.sub(lambda m: _sized_image(m, page), text)
 
 
+def redirect_page(app) -> str:
+    """The site's ``index.html``: a redirect to the first page, with a title and favicon.
+
+    A bare redirect makes browsers ask for a missing ``favicon.ico`` (a console error).
+    """
+    first = f"{app.config.root_doc}.html"
+    title = html.escape(str(app.config.html_title or app.config.project or ""), quote=True)
+    icon = (
+        f'<link rel="icon" href="_static/{Path(app.config.html_favicon).name}" />'
+        if app.config.html_favicon
+        else ""
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8" />'
+        f'<meta http-equiv="Refresh" content="0; url={first}" /><title>{title}</title>'
+        f'{icon}<meta name="description" content="{html.escape(DESCRIPTION, quote=True)}" />'
+        f'</head><body><p><a href="{first}">{title}</a></p></body></html>\n'
+    )
+
+
 def postprocess_site(app, exception):
-    """Rewrite every written HTML page with :func:`postprocess_page` (after a good build)."""
+    """Rewrite every written HTML page with :func:`postprocess_page` (after a good build).
+
+    Also writes ``index.html`` (:func:`redirect_page`) where it is missing or a bare
+    redirect (sphinx-external-toc's, which then leaves it alone).
+    """
     if exception is not None or app.builder.format != "html":
         return
+    index = Path(app.outdir) / "index.html"
+    if not index.exists() or index.read_text(encoding="utf-8").startswith("<meta http-equiv"):
+        index.write_text(redirect_page(app), encoding="utf-8")
     for page in Path(app.outdir).rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         fixed = postprocess_page(text, page)

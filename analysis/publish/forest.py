@@ -240,14 +240,15 @@ def forest_plot(
         )
         if _has_pi(syn.any_combination):
             rows.append(_Row("pi", "95% prediction interval", "any", pool=syn.any_combination))
+    notes, glmm = _notes(rows)
     with plt.rc_context(STYLE):
-        top, bottom = 0.8, 1.7  # inches: title and column headings; axis, notes
+        # inches: title and column headings; axis (0.6) and the notes (about two lines each)
+        top, bottom = 0.8, 0.75 + 0.36 * len(notes)
         height = _ROW * (len(rows) + 1) + top + bottom
         fig = plt.figure(figsize=(8.6, height))
         ax = fig.add_axes((0.30, bottom / height, 0.30, 1 - (top + bottom) / height))
         for y, row in zip(range(len(rows), 0, -1), rows, strict=True):
             _draw_row(ax, y, row)
-        glmm = any(r.pool.method.model == "glmm" for r in rows if r.kind == "summary")
         headings = _HEADINGS | ({"w": _IV_WEIGHT} if glmm else {})
         for key, heading in headings.items():
             x, align = _COLUMNS[key]
@@ -275,25 +276,8 @@ def forest_plot(
             fontsize=12,
             va="top",
         )
-        weights = (
-            "* Weights and square sizes come from an inverse-variance logit random-effects "
-            "model, not from the GLMM of the diamonds (a GLMM gives studies no weights); "
-            "in pooled counts, each study's share of courses."
-            if glmm
-            else "Squares sized by the study's weight; in pooled counts, its share of courses."
-        )
-        notes = [
-            "Squares: studies (exact 95% CI). Diamonds: summaries; hollow: pooled counts, no "
-            "model. Prediction interval (3+ studies): where a new study's rate would be expected "
-            "to fall.",
-            weights,
-        ]
-        if any(row.pool.fallback for row in rows if row.kind == "summary"):
-            notes.append("\u2020 GLMM not estimable: inverse-variance logit model instead.")
-        if any(_has_mark(row.label) for row in rows if row.kind == "study"):
-            notes.append(_MARK_NOTE + ".")
         fig.text(
-            0.02, 0.2 / height, "\n".join(notes), fontsize=10, va="bottom", color="0.25", wrap=True
+            0.02, 0.15 / height, "\n".join(notes), fontsize=10, va="bottom", color="0.25", wrap=True
         )
         if not rows:
             ax.text(
@@ -305,6 +289,34 @@ def forest_plot(
                 transform=ax.transAxes,
             )
     return fig
+
+
+def _notes(rows: list[_Row]) -> tuple[list[str], bool]:
+    """The notes under a forest plot, and whether a diamond is a fitted GLMM.
+
+    Where one is, the weights (and square sizes) are said to be another model's: a GLMM
+    gives studies no weights.
+    """
+    summaries = [r.pool for r in rows if r.kind == "summary"]
+    glmm = any(p.kind == "random_effects" and p.method.model == "glmm" for p in summaries)
+    weights = (
+        "* Weights and square sizes come from an inverse-variance logit random-effects "
+        "model, not from the GLMM of the diamonds (a GLMM gives studies no weights); "
+        "in pooled counts, each study's share of courses."
+        if glmm
+        else "Squares sized by the study's weight; in pooled counts, its share of courses."
+    )
+    notes = [
+        "Squares: studies (exact 95% CI). Diamonds: summaries; hollow: pooled counts, no "
+        "model. Prediction interval (3+ studies): where a new study's rate would be expected "
+        "to fall.",
+        weights,
+    ]
+    if any(p.fallback for p in summaries):
+        notes.append("\u2020 GLMM not estimable: inverse-variance logit model instead.")
+    if any(_has_mark(row.label) for row in rows if row.kind == "study"):
+        notes.append(_MARK_NOTE + ".")
+    return notes, glmm
 
 
 def _has_mark(label: str) -> bool:

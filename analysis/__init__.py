@@ -112,6 +112,7 @@ _EXPORTS = {
     "combination_page": "publish.pages",
     "sof_html": "publish.sof",
     "sof_footnote": "publish.sof",
+    "sof_caveats": "publish.sof",
     "html_table": "publish.glue",
     "cite_this": "publish.cite",
 }

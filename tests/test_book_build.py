@@ -171,3 +171,10 @@ def test_broken_chapter_fails_and_keeps_the_site(repo, addition, expected):
         assert_failed_and_intact(repo, expected)
     finally:
         path.write_text(good)
+
+
+def test_every_internal_link_and_anchor_of_the_site_resolves(repo):
+    """A link check of the whole built site (and of every release under v/, if built)."""
+    from linkcheck import broken_links
+
+    assert broken_links(repo / "book" / "_build" / "html") == []

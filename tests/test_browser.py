@@ -1,21 +1,26 @@
 """Load every page of the built site in headless Chromium (slow).
 
 The site of the session-wide ``repo`` build is served on 127.0.0.1 (random free port) and
-every page (chapters and combination pages) is opened at 1280 x 900 and 390 x 844 in
-Debian's ``chromium`` driven by Playwright (no browser download; ``CHROMIUM_PATH``
-overrides the executable). Requests that leave localhost (CDN scripts, fonts) are answered
-with an empty response, so the test needs no network. Checked: no console error or
-uncaught exception, no failed local request, no broken image, no page wider than the
-screen, every figure vector or sharp with an alt text that is not a file name, the summary
-of findings names every combination with data and links its page, every internal link and
-fragment resolves, the forest plots are rendered, a glued headline number, the cite block
-and the downloads are present. Full-page screenshots of every visit are saved (see
+every page (chapters and combination pages) is opened at 1280 x 900 and 390 x 844, in the
+light and the dark colour scheme (``prefers-color-scheme``, which the theme turns into
+``data-theme="dark"``), in Debian's ``chromium`` driven by Playwright (no browser download;
+``CHROMIUM_PATH`` overrides the executable). ``DTT_BUILT_SITE=1`` checks the site already
+built in this repository (``make book``) instead of building a copy. Requests that leave
+localhost (CDN scripts, fonts) are answered with an empty response, so the test needs no
+network. Checked: no console error or uncaught exception, no failed local request, no
+broken image, no page wider than the screen, every figure vector or sharp with an alt text
+that is not a file name, the summary of findings names every combination with data and
+links its page, every internal link and fragment resolves, the forest plots are rendered, a
+glued headline number, the cite block and the downloads are present, and axe-core
+(``axe-playwright-python``) finds no critical or serious accessibility violation in either
+scheme at either width. Full-page screenshots of every visit are saved (see
 :func:`screenshot_dir`).
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import shutil
 import threading
@@ -59,8 +64,19 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def server(repo):
-    site = repo / "book" / "_build" / "html"
+def site_repo(request):
+    """The repository whose site is checked: a fresh build of a copy (``repo``), or this
+    repository's own ``book/_build/html`` when ``DTT_BUILT_SITE=1`` (quick re-checks)."""
+    if os.environ.get("DTT_BUILT_SITE") == "1":
+        if not (paths.ROOT / "book" / "_build" / "html" / "intro.html").is_file():
+            pytest.skip("DTT_BUILT_SITE=1 but no built site: run make book")
+        return paths.ROOT
+    return request.getfixturevalue("repo")
+
+
+@pytest.fixture(scope="module")
+def server(site_repo):
+    site = site_repo / "book" / "_build" / "html"
     handler = functools.partial(_Quiet, directory=str(site))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -87,8 +103,31 @@ JS_REPORT = """() => ({
          links: Array.from(tr.querySelectorAll('a[href]')).map(a => a.href)})),
 })"""
 
+#: Loads every lazily loaded image now (figures are ``loading="lazy"``), so that the checks
+#: and the full-page screenshot see them; resolves when each has loaded or failed.
+LOAD_LAZY_IMAGES = """() => Promise.all(Array.from(document.images).map(i => {
+  i.loading = 'eager';
+  return i.complete ? null : new Promise(r => { i.onload = i.onerror = r; });
+}))"""
+
+#: Each SVG figure's smallest text (in its own units), its viewBox width and shown width.
+JS_FIGURE_TEXT = """async () => Promise.all(Array.from(document.querySelectorAll('figure img'))
+  .filter(i => (i.currentSrc || i.src).endsWith('.svg')).map(async i => {
+    const text = await (await fetch(i.currentSrc || i.src)).text();
+    const box = text.match(/viewBox="[-\\d.]+ [-\\d.]+ ([\\d.]+)/);
+    const sizes = [...text.matchAll(/font-size: ?([\\d.]+)px/g)].map(m => Number(m[1]));
+    return {src: i.currentSrc || i.src, shown: i.getBoundingClientRect().width,
+            viewbox: box ? Number(box[1]) : 0, smallest: sizes.length ? Math.min(...sizes) : null};
+  }))"""
+#: Smallest text of a figure as shown, in CSS px, at each viewport.
+MIN_FIGURE_TEXT = {"1280": 10, "390": 8}
+
 #: Viewports every page is checked at: a laptop and a phone.
 VIEWPORTS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
+#: Colour schemes every page is checked in (the theme follows ``prefers-color-scheme``).
+SCHEMES = ("light", "dark")
+#: axe-core impacts that fail the test.
+BLOCKING = ("critical", "serious")
 
 
 def site_pages(site: Path) -> list[str]:
@@ -106,7 +145,7 @@ def screenshot_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def visits(server):
-    """Open every page at both viewports; return {(name, viewport): report}.
+    """Open every page at both viewports in both schemes; return {(name, width, scheme): report}.
 
     Each report holds the page's console errors and failed requests; a full-page
     screenshot of every visit is saved in :func:`screenshot_dir` for a person to look at.
@@ -115,13 +154,17 @@ def visits(server):
     if executable is None:
         pytest.skip("Chromium not installed (apt-get install -y chromium); browser test skipped")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    axe_api = pytest.importorskip(
+        "axe_playwright_python.sync_playwright", reason="axe-playwright-python not installed"
+    )
+    axe = axe_api.Axe()
     base, site = server
     shots = screenshot_dir()
     reports = {}
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=FLAGS)
-        for label, viewport in VIEWPORTS.items():
-            context = browser.new_context(viewport=viewport)
+        for (label, viewport), scheme in itertools.product(VIEWPORTS.items(), SCHEMES):
+            context = browser.new_context(viewport=viewport, color_scheme=scheme)
 
             def route(r):
                 host = urlparse(r.request.url).hostname
@@ -147,11 +190,24 @@ def visits(server):
                 )
                 response = page.goto(base + f"{name}.html", wait_until="load")
                 page.wait_for_load_state("networkidle")
+                page.evaluate(LOAD_LAZY_IMAGES)  # figures load lazily: load them all now
                 report = page.evaluate(JS_REPORT)
-                report.update(status=response.status, errors=errors, failed=failed)
-                reports[name, label] = report
+                report["figure_text"] = page.evaluate(JS_FIGURE_TEXT)
+                # copies: axe fetches the stylesheets again itself (and resolves a CSS
+                # @import against the page, a request the page never makes)
+                report.update(status=response.status, errors=list(errors), failed=list(failed))
+                report["axe"] = [
+                    {
+                        "id": v["id"],
+                        "impact": v["impact"],
+                        "targets": [n["target"] for n in v["nodes"]],
+                    }
+                    for v in axe.run(page).response["violations"]
+                ]
+                reports[name, label, scheme] = report
+                suffix = "" if scheme == "light" else f"_{scheme}"
                 page.screenshot(
-                    path=shots / f"{name.replace('/', '_')}_{label}.png", full_page=True
+                    path=shots / f"{name.replace('/', '_')}_{label}{suffix}.png", full_page=True
                 )
                 page.close()
             context.close()
@@ -161,19 +217,34 @@ def visits(server):
 
 @pytest.fixture(scope="module")
 def pages(visits):
-    """The laptop-width reports, by page name."""
-    return {name: report for (name, label), report in visits.items() if label == "1280"}
+    """The laptop-width reports in the light scheme, by page name."""
+    return {
+        name: report
+        for (name, label, scheme), report in visits.items()
+        if label == "1280" and scheme == "light"
+    }
 
 
 def test_no_page_scrolls_sideways_at_1280_or_390(visits):
-    wide = {f"{name} @ {label}px": r["overflow"] for (name, label), r in visits.items()}
+    wide = {f"{name} @ {w}px {s}": r["overflow"] for (name, w, s), r in visits.items()}
     assert {k: v for k, v in wide.items() if v > 0} == {}
-    assert len(wide) >= 2 * (len(CHAPTERS) + 1)  # every chapter and a combination page
+    assert len(wide) >= 4 * (len(CHAPTERS) + 1)  # every chapter and a combination page
+
+
+def test_no_serious_accessibility_violations_light_or_dark(visits):
+    """axe-core: no critical or serious violation on any page, width or colour scheme."""
+    found = [
+        f"{name} @ {width}px {scheme}: {v['impact']} {v['id']} at {v['targets'][:3]}"
+        for (name, width, scheme), report in visits.items()
+        for v in report["axe"]
+        if v["impact"] in BLOCKING
+    ]
+    assert found == [], f"{len(found)} violations:\n" + "\n".join(found)
 
 
 def test_figures_are_sharp_and_described(visits):
     problems = []
-    for (name, label), report in visits.items():
+    for (name, label, _), report in visits.items():
         for figure in report["figures"]:
             src, alt = figure["src"], figure["alt"].strip()
             vector = urlparse(src).path.endswith(".svg")
@@ -184,12 +255,29 @@ def test_figures_are_sharp_and_described(visits):
     assert problems == [], "\n".join(problems)
 
 
-def test_summary_of_findings_names_every_combination_and_links_its_page(pages, repo, server):
+def test_figure_text_is_text_and_large_enough(visits):
+    """SVG text stays text (not paths) and is >= 10 px at 1280 and >= 8 px at 390 as shown
+    (a figure narrower than that scrolls in its box at the width its text needs)."""
+    problems = []
+    for (name, label, scheme), report in visits.items():
+        if scheme != "light":
+            continue
+        for figure in report["figure_text"]:
+            if figure["smallest"] is None:
+                problems.append(f"{name}: {figure['src']} has no text (drawn as paths?)")
+                continue
+            shown = figure["smallest"] * figure["shown"] / figure["viewbox"]
+            if shown < MIN_FIGURE_TEXT[label] - 0.05:
+                problems.append(f"{name} @ {label}: {figure['src']} text {shown:.1f} px")
+    assert problems == [], "\n".join(problems)
+
+
+def test_summary_of_findings_names_every_combination_and_links_its_page(pages, site_repo, server):
     import analysis as an
     from analysis.review.summary import slug
 
     base, site = server
-    sof = an.summary_of_findings(an.load_dataset(repo / "data"))
+    sof = an.summary_of_findings(an.load_dataset(site_repo / "data"))
     rows = {r["id"]: r for r in pages["intro"]["sof"]}
     with_data = sorted(set(sof.loc[sof["kind"] != "", "regimen"]))
     assert with_data, "no combination with data"
@@ -206,7 +294,9 @@ def test_summary_of_findings_names_every_combination_and_links_its_page(pages, r
 def test_every_page_loads_without_console_errors(pages):
     for name, report in pages.items():
         assert report["status"] == 200, name
-        assert report["errors"] == [], f"{name}: console errors {report['errors']}"
+        assert report["errors"] == [], (
+            f"{name}: console errors {report['errors']} (failed requests: {report['failed']})"
+        )
         assert report["failed"] == [], f"{name}: failed requests {report['failed']}"
 
 
@@ -259,10 +349,10 @@ def test_forest_plots_are_rendered(pages):
         assert all(widths[i] > 0 for i in expected), widths
 
 
-def test_glued_headline_number_and_cite_block_are_shown(pages, repo):
+def test_glued_headline_number_and_cite_block_are_shown(pages, site_repo):
     import analysis as an
 
-    ds = an.load_dataset(repo / "data")
+    ds = an.load_dataset(site_repo / "data")
     facts = an.outcome_facts(an.synthesise(ds, "ae"))
     assert facts["ae_any"] in pages["safety"]["text"]
     assert facts["ae_rates"] in pages["safety"]["text"]

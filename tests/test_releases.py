@@ -221,7 +221,7 @@ def test_latest_release_changes_name_added_studies_and_moves():
     _, new = releases.read_snapshot(change.new)
     assert change.added == sorted(set(new["study_id"]) - set(old["study_id"]))
     table = whats_new.changes_table(change)
-    assert table.columns.tolist()[2:4] == [change.old, change.new]
+    assert table.columns.tolist()[3:5] == [change.old, change.new]
     moved = table[table["Change (pp)"].str.match(r"^[+-]\d")]
     assert len(moved) == (change.changed["change"] == "moved").sum()
 
@@ -331,12 +331,13 @@ def test_diff_rows_and_the_explanation_of_each_moved_pool():
     notes = whats_new.row_changes_table(change).set_index("Study")
     assert notes.loc["B", "Before"] == "3/4 at wk 8 (primary)"
     assert notes.loc["H", "Notes"] == "note H" and notes.loc["D", "After"] == "—"
-    # the same pools with no row changed: the method moved them
+    # the same pools with no row changed: the method moved them, and the rule is named
     same = whats_new.compare(
         results, studies, moved, studies, old="1", new="2", old_rows=before, new_rows=before
     )
     assert set(whats_new.changes_table(same)["Data changes behind it"]) == {
-        "no outcome row of this pool changed: the method or its rules changed"
+        "no outcome row of this pool changed; pooling model or its settings "
+        "(the same rows give another estimate)"
     }
     # an old release without rows says so instead of guessing
     blind = whats_new.compare(results, studies, moved, studies, old="1", new="2")
@@ -368,3 +369,44 @@ def test_a_study_no_longer_in_the_data_is_named_not_cited():
     assert whats_new.cite_studies([], set()) == "none"
     with pytest.raises(ValueError):
         whats_new.cite_studies(["x`}{bad"], set())
+
+
+def test_whats_new_names_the_rule_shows_renames_and_never_counts_as_a_rate():
+    """A moved pool without data changes names its rule; a renamed study is renamed."""
+    base = {"outcome": "sae", "regimen": "X", "old_k": 2, "new_k": 2, "old_n": 10, "new_n": 10}
+    no_events = pd.Series(
+        base
+        | {"old_events": 0, "new_events": 0, "old_estimate": 0.08, "new_estimate": 0.0}
+        | {"old_ci_low": 0.0, "old_ci_high": 1.0, "new_ci_low": 0.0, "new_ci_high": 0.308}
+    )
+    assert whats_new.rule_change(no_events).startswith("rule for pools with no events")
+    assert whats_new._estimate(no_events, "new").startswith("0/10 (0.0")
+    assert "0.0%" not in whats_new._estimate(no_events, "new").split("(")[0]
+    interval = no_events.copy()
+    interval[["old_events", "new_events", "old_estimate", "new_estimate"]] = [2, 2, 0.2, 0.2]
+    assert whats_new.rule_change(interval).startswith("interval rule")
+    rows = pd.DataFrame(
+        {
+            "study_id": ["Old2021", "New2020"],
+            "arm_id": ["Old2021/mixed", "New2020/mixed"],
+            "regimen": ["mixed", "mixed"],
+            "outcome": ["ae", "ae"],
+            "change": ["removed", "added"],
+            "old_events": [2, None],
+            "old_total": [35, None],
+            "old_timepoint": ["end", None],
+            "old_kind": ["primary", None],
+            "old_superseded_by": ["", None],
+            "new_events": [None, 2],
+            "new_total": [None, 35],
+            "new_timepoint": [None, "end"],
+            "new_kind": [None, "primary"],
+            "new_superseded_by": [None, ""],
+            "notes": ["", ""],
+        }
+    )
+    change = whats_new.Comparison("1", "2", pd.DataFrame(), ["New2020"], ["Old2021"], rows=rows)
+    assert change.renamed == {"Old2021": "New2020"}
+    table = whats_new.row_changes_table(change)
+    assert list(table["Study"]) == ["New2020"]
+    assert table["Change"].iloc[0].startswith("renamed (was Old2021)")

@@ -159,3 +159,12 @@ def test_a_built_release_is_not_rebuilt(two_releases):
     assert again.returncode == 0, again.stderr
     assert f"{first} already built (cached)" in again.stdout
     assert "building" not in again.stdout
+
+
+def test_every_link_of_the_site_and_its_releases_resolves(two_releases):
+    from linkcheck import broken_links
+
+    root, first, second, _, _ = two_releases
+    site = root / "book" / "_build" / "html"
+    assert (site / "v" / first / "index.html").is_file()
+    assert broken_links(site) == []

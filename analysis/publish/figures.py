@@ -22,6 +22,9 @@ from .formatting import NOT_REPORTED
 
 #: Style of the other figures (the forest plots' style, :data:`analysis.publish.forest.STYLE`).
 STYLE = FOREST_STYLE
+#: Marker of each method in :func:`sensitivity_plot` (in order), so that methods differ by
+#: shape as well as colour.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
 def sensitivity_plot(comparison: pd.DataFrame, *, min_k: int = 2, ax: Axes | None = None) -> Axes:
@@ -40,6 +43,7 @@ def sensitivity_plot(comparison: pd.DataFrame, *, min_k: int = 2, ax: Axes | Non
                 figsize=(8, max(2.0, 0.45 * len(rows) + 1.2)), layout="constrained"
             )
         colours = sns.color_palette("colorblind", max(1, len(methods)))
+        markers = MARKERS * (len(methods) // len(MARKERS) + 1)  # shape as well as colour
         offsets = np.linspace(-0.3, 0.3, max(1, len(methods)))
         for i, (outcome, regimen) in enumerate(rows.itertuples(index=False)):
             y = len(rows) - i
@@ -56,9 +60,9 @@ def sensitivity_plot(comparison: pd.DataFrame, *, min_k: int = 2, ax: Axes | Non
                 ax.plot(
                     r["estimate"],
                     y + offsets[j],
-                    "o",
+                    markers[j],
                     color=colours[j],
-                    ms=4,
+                    ms=5.5,
                     label=label
                     if i == 0 or label not in ax.get_legend_handles_labels()[1]
                     else None,
@@ -294,19 +298,26 @@ def risk_of_bias_plot(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     overall = study_risk(table)
     columns = [*ROB_DOMAINS, "overall"]
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.2, 0.6 + 0.24 * len(table)))
+        _, ax = plt.subplots(figsize=(6.2, 0.6 + 0.28 * len(table)))
     for i, row in table.iterrows():
         y = len(table) - 1 - i
         for j, domain in enumerate(columns):
             value = overall[row["study_id"]] if domain == "overall" else row[domain]
             colour, symbol = ROB_STYLE.get(value, ("0.8", ""))
-            ax.scatter(j, y, s=120, color=colour, edgecolor="white", linewidth=0.5)
+            ax.scatter(j, y, s=170, color=colour, edgecolor="white", linewidth=0.5)
             ax.text(
-                j, y, symbol, ha="center", va="center", color="white", fontsize=8, fontweight="bold"
+                j,
+                y,
+                symbol,
+                ha="center",
+                va="center",
+                color="white",
+                fontsize=10,
+                fontweight="bold",
             )
-    ax.set_xticks(range(len(columns)), [c.capitalize() for c in columns], fontsize=8)
+    ax.set_xticks(range(len(columns)), [c.capitalize() for c in columns], fontsize=10)
     ax.xaxis.tick_top()
-    ax.set_yticks(range(len(table)), table["study_id"].iloc[::-1], fontsize=7.5)
+    ax.set_yticks(range(len(table)), table["study_id"].iloc[::-1], fontsize=10)
     ax.set_xlim(-0.6, len(columns) - 0.4)
     ax.set_ylim(-0.7, len(table) - 0.3)
     for side in ("top", "right", "bottom", "left"):
@@ -322,6 +333,6 @@ def risk_of_bias_plot(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
         bbox_to_anchor=(0.5, 0.0),
         ncol=3,
         frameon=False,
-        fontsize=8,
+        fontsize=10,
     )
     return ax

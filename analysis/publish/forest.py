@@ -1,12 +1,15 @@
 """Forest plots of per-regimen pooled proportions, drawn the way R meta draws them.
 
-One figure per outcome (or per combination): each regimen's studies with their exact 95%
-CI (squares sized by weight), the regimen's summary (a diamond, in the combination's own
-colour, the same in every figure), its 95% prediction interval from three studies, and the
-any-combination diamond (each study once) at the bottom. Columns on the right give
-events/courses, % (95% CI) and the weight. What a row is, is said in words: a single study
-is not "pooled", a pool without events is its counts (hollow diamond, no model), and with two
-studies the between-study variance cannot be estimated.
+One figure per outcome (or per combination): each regimen's studies with their exact 95% CI
+(squares sized by weight), the regimen's summary (a diamond, in the combination's own
+colour, the same in every figure), its 95% prediction interval from three studies (a row of
+its own, with its numbers), and the any-combination diamond (each study once) at the
+bottom. Columns on the right give events/courses, % (95% CI) and the weight; where a
+diamond is a GLMM, which gives studies no weights, the column says that the weights are the
+inverse-variance model's. Text stays text in the SVG (``svg.fonttype: none``). What a row
+is, is said in words: a single study is not "pooled", a pool without events is its counts
+(hollow diamond, no model), and with two studies the between-study variance cannot be
+estimated.
 """
 
 from __future__ import annotations
@@ -28,13 +31,14 @@ from .formatting import fmt_count, fmt_interval, fmt_pct
 #: Every figure's style (applied in a context, never globally); SVG with a fixed salt and
 #: no date, so the same data give the same file.
 STYLE = {
-    "font.size": 9,
-    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "font.family": ["DejaVu Sans", "sans-serif"],  # SVG text: a sans-serif where not installed
+    "font.sans-serif": ["DejaVu Sans"],
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.spines.left": False,
     "svg.hashsalt": "dtt-living-review",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",  # text stays text: sharp, searchable, read by screen readers
 }
 #: Regimen labels in a fixed order: each gets the same colour in every figure.
 REGIMEN_ORDER = (
@@ -72,7 +76,7 @@ def regimen_colour(regimen: str) -> str:
 
 @dataclass
 class _Row:
-    kind: str  # "header" | "study" | "summary"
+    kind: str  # "header" | "study" | "summary" | "pi" (a summary's prediction interval)
     label: str
     regimen: str = ""
     study: object = None
@@ -110,7 +114,14 @@ def _rows(syn: RegimenSynthesis, regimens) -> list[_Row]:
                 )
             )
         rows.append(_Row("summary", summary_label(pool), regimen, pool=pool))
+        if _has_pi(pool):
+            rows.append(_Row("pi", "95% prediction interval", regimen, pool=pool))
     return rows
+
+
+def _has_pi(pool: PooledProportion) -> bool:
+    """Whether a summary has a prediction interval to draw (three studies or more)."""
+    return pool.kind != "counts" and bool(np.isfinite(pool.pi_low) and np.isfinite(pool.pi_high))
 
 
 def _diamond(ax, pool: PooledProportion, y: float, colour: str) -> None:
@@ -130,26 +141,28 @@ def _diamond(ax, pool: PooledProportion, y: float, colour: str) -> None:
             zorder=3,
         )
     )
-    if np.isfinite(pool.pi_low) and np.isfinite(pool.pi_high):
-        ax.plot(
-            [pool.pi_low, pool.pi_high],
-            [y - 0.45, y - 0.45],
-            color=colour,
-            lw=1.1,
-            solid_capstyle="butt",
-            zorder=2,
-        )
-        for x in (pool.pi_low, pool.pi_high):
-            ax.plot([x, x], [y - 0.55, y - 0.35], color=colour, lw=1.1, zorder=2)
+
+
+def _prediction_bar(ax, pool: PooledProportion, y: float, colour: str) -> None:
+    """The 95% prediction interval of a summary, as a bar with end ticks on its own row."""
+    ax.plot(
+        [pool.pi_low, pool.pi_high], [y, y], color=colour, lw=1.4, solid_capstyle="butt", zorder=2
+    )
+    for x in (pool.pi_low, pool.pi_high):
+        ax.plot([x, x], [y - 0.18, y + 0.18], color=colour, lw=1.4, zorder=2)
 
 
 #: Right-hand columns: x position (axes fraction) and alignment.
 _COLUMNS = {"n": (1.05, "left"), "ci": (1.33, "left"), "w": (2.20, "right")}
 _HEADINGS = {"n": "Events/\ncourses", "ci": "% (95% CI)", "w": "Weight"}
+#: The weight column's heading where a diamond is a GLMM: the weights are not its own.
+_IV_WEIGHT = "Weight in\nIV model*"
 
 
 def _row_values(row: _Row) -> dict[str, str]:
-    """The right-hand column texts of one row."""
+    """The right-hand column texts of one row (a prediction interval prints its numbers)."""
+    if row.kind == "pi":
+        return {"ci": f"PI {fmt_interval(row.pool.pi_low, row.pool.pi_high)}"}
     if row.kind == "study":
         s = row.study
         return {
@@ -172,7 +185,10 @@ def _draw_row(ax, y: float, row: _Row) -> None:
         ax.text(-0.03, y, f"{row.label}  \u25a0", fontweight="bold", **label)
         ax.text(-0.03, y, "\u25a0", fontweight="bold", color=colour, **label)
         return
-    if row.kind == "study":
+    if row.kind == "pi":
+        _prediction_bar(ax, row.pool, y, colour)
+        ax.text(-0.03, y, row.label, fontstyle="italic", **label)
+    elif row.kind == "study":
         s = row.study
         ax.plot([s.ci_low, s.ci_high], [y, y], color="0.35", lw=1)
         ax.plot(
@@ -184,9 +200,12 @@ def _draw_row(ax, y: float, row: _Row) -> None:
             _diamond(ax, row.pool, y, colour)
         ax.text(-0.03, y, row.label, fontstyle="italic", **label)
     weight = "bold" if row.kind == "summary" else "normal"
+    style = "italic" if row.kind == "pi" else "normal"
     for key, value in _row_values(row).items():
         x, align = _COLUMNS[key]
-        ax.text(x, y, value, transform=text, va="center", ha=align, fontweight=weight)
+        ax.text(
+            x, y, value, transform=text, va="center", ha=align, fontweight=weight, fontstyle=style
+        )
 
 
 def forest_plot(
@@ -220,14 +239,19 @@ def forest_plot(
                 pool=syn.any_combination,
             )
         )
+        if _has_pi(syn.any_combination):
+            rows.append(_Row("pi", "95% prediction interval", "any", pool=syn.any_combination))
+    notes, glmm = _notes(rows)
     with plt.rc_context(STYLE):
-        top, bottom = 0.75, 1.45  # inches: title and column headings; axis, notes
+        # inches: title and column headings; axis (0.6) and the notes (about two lines each)
+        top, bottom = 0.8, 0.75 + 0.36 * len(notes)
         height = _ROW * (len(rows) + 1) + top + bottom
-        fig = plt.figure(figsize=(10.0, height))
+        fig = plt.figure(figsize=(8.6, height))
         ax = fig.add_axes((0.30, bottom / height, 0.30, 1 - (top + bottom) / height))
         for y, row in zip(range(len(rows), 0, -1), rows, strict=True):
             _draw_row(ax, y, row)
-        for key, heading in _HEADINGS.items():
+        headings = _HEADINGS | ({"w": _IV_WEIGHT} if glmm else {})
+        for key, heading in headings.items():
             x, align = _COLUMNS[key]
             ax.text(
                 x,
@@ -250,21 +274,11 @@ def forest_plot(
             1 - 0.25 / height,
             title if title is not None else syn.label,
             fontweight="bold",
-            fontsize=11,
+            fontsize=12,
             va="top",
         )
-        notes = [
-            "Squares: studies (exact 95% CI), sized by their weight in an inverse-variance "
-            "logit random-effects model (a GLMM gives studies no weights); in pooled counts, by "
-            "share of courses. Diamonds: summaries; hollow: pooled counts, no model. Bars "
-            "under a diamond: 95% prediction interval (3+ studies)."
-        ]
-        if any(row.pool.fallback for row in rows if row.kind == "summary"):
-            notes.append("\u2020 GLMM not estimable: inverse-variance logit model instead.")
-        if any(_has_mark(row.label) for row in rows if row.kind == "study"):
-            notes.append(_MARK_NOTE + ".")
         fig.text(
-            0.02, 0.2 / height, "\n".join(notes), fontsize=7.5, va="bottom", color="0.25", wrap=True
+            0.02, 0.15 / height, "\n".join(notes), fontsize=10, va="bottom", color="0.25", wrap=True
         )
         if not rows:
             ax.text(
@@ -276,6 +290,34 @@ def forest_plot(
                 transform=ax.transAxes,
             )
     return fig
+
+
+def _notes(rows: list[_Row]) -> tuple[list[str], bool]:
+    """The notes under a forest plot, and whether a diamond is a fitted GLMM.
+
+    Where one is, the weights (and square sizes) are said to be another model's: a GLMM
+    gives studies no weights.
+    """
+    summaries = [r.pool for r in rows if r.kind == "summary"]
+    glmm = any(p.kind == "random_effects" and p.method.model == "glmm" for p in summaries)
+    weights = (
+        "* Weights and square sizes come from an inverse-variance logit random-effects "
+        "model, not from the GLMM of the diamonds (a GLMM gives studies no weights); "
+        "in pooled counts, each study's share of courses."
+        if glmm
+        else "Squares sized by the study's weight; in pooled counts, its share of courses."
+    )
+    notes = [
+        "Squares: studies (exact 95% CI). Diamonds: summaries; hollow: pooled counts, no "
+        "model. Prediction interval (3+ studies): where a new study's rate would be expected "
+        "to fall.",
+        weights,
+    ]
+    if any(p.fallback for p in summaries):
+        notes.append("\u2020 GLMM not estimable: inverse-variance logit model instead.")
+    if any(_has_mark(row.label) for row in rows if row.kind == "study"):
+        notes.append(_MARK_NOTE + ".")
+    return notes, glmm
 
 
 def _has_mark(label: str) -> bool:

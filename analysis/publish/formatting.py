@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import math
+import re
 
 from ..engine.results import PooledProportion
 from ..review.settings import heterogeneity_estimable
@@ -163,3 +165,24 @@ def outcome_label(outcome: str) -> str:
 def regimen_label(regimen: str) -> str:
     """The book's wording of a regimen label (``'any' -> 'Any combination'``)."""
     return "Any combination" if regimen == "any" else regimen
+
+
+def label_cells(table: str, columns) -> str:
+    """Give every body cell of an HTML table its column's name (``data-label``).
+
+    On a phone the stylesheet shows each row as a card, each cell beside that name; the
+    cell's content is wrapped in one ``<div>`` so that it stays one block there.
+    """
+    names = [html.escape(str(c), quote=True) for c in columns]
+    head, sep, body = table.partition("<tbody>")
+
+    def row(match: re.Match) -> str:
+        cells = iter(names)
+
+        def cell(m: re.Match) -> str:
+            attributes = m.group(1) or ""
+            return f'<td data-label="{next(cells, "")}"{attributes}><div>{m.group(2)}</div></td>'
+
+        return re.sub(r"<td(\s[^>]*)?>(.*?)</td>", cell, match.group(0), flags=re.S)
+
+    return head + sep + re.sub(r"<tr\b.*?</tr>", row, body, flags=re.S)

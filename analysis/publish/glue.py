@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 from collections.abc import Mapping
 
 import itables
@@ -12,13 +13,19 @@ from IPython.display import HTML, SVG, Markdown
 from myst_nb import glue
 
 from .forest import figure_svg
+from .formatting import label_cells
 
 #: Tables longer than this are interactive (sortable, filterable); shorter ones are static.
 INTERACTIVE_ROWS = 12
 
 
-def html_table(df: pd.DataFrame, *, classes=(), wide: bool = False) -> HTML:
+def html_table(
+    df: pd.DataFrame, *, classes=(), wide: bool = False, fit: bool = False, label: str = ""
+) -> HTML:
     """Render a table as escaped HTML in a box that scrolls sideways (first column sticky).
+
+    On a phone (``book/_static/dtt.css``) each row is a card instead, its cells labelled
+    with their column's name (:func:`label_cells`).
 
     Parameters
     ----------
@@ -28,6 +35,10 @@ def html_table(df: pd.DataFrame, *, classes=(), wide: bool = False) -> HTML:
         Extra CSS classes of the table.
     wide : bool
         Let the box use the page's margin too (``full-width``) on wide screens.
+    fit : bool
+        On a wide screen, fit the column (text wraps) rather than scroll sideways.
+    label : str
+        The box's accessible name (default: ``"Table: "`` and its first column names).
 
     Returns
     -------
@@ -38,10 +49,13 @@ def html_table(df: pd.DataFrame, *, classes=(), wide: bool = False) -> HTML:
         escape=True,
         border=0,
         na_rep="\u2014",
-        classes=["table", "dtt-table", *classes],
+        classes=["table", "dtt-table", "dtt-cards", *(["dtt-fit"] if fit else []), *classes],
     )
-    box = "dtt-scroll full-width" if wide else "dtt-scroll"
-    return HTML(f'<div class="{box}">{table}</div>')
+    table = label_cells(table, df.columns)
+    box = "dtt-scroll dtt-cards-box" + (" full-width" if wide else "")
+    # Focusable and named, so that a keyboard can scroll the box (WCAG 2.1.1).
+    label = html.escape(label or f"Table: {', '.join(map(str, df.columns[:3]))}", quote=True)
+    return HTML(f'<div class="{box}" tabindex="0" role="region" aria-label="{label}">{table}</div>')
 
 
 def interactive_table(df: pd.DataFrame, *, wide: bool = True) -> HTML:
@@ -86,15 +100,22 @@ def glue_figure(key: str, ax) -> None:
 
 
 def glue_table(
-    key: str, df: pd.DataFrame, *, interactive: bool | None = None, wide: bool = False
+    key: str,
+    df: pd.DataFrame,
+    *,
+    interactive: bool | None = None,
+    wide: bool = False,
+    fit: bool = False,
 ) -> None:
     """Glue a table under ``key``, static or interactive.
 
     Interactive when longer than :data:`INTERACTIVE_ROWS` rows; ``interactive`` forces either.
+    ``wide`` and ``fit``: see :func:`html_table`.
     """
     if interactive is None:
         interactive = len(df) > INTERACTIVE_ROWS
-    glue(key, interactive_table(df) if interactive else html_table(df, wide=wide), display=False)
+    table = interactive_table(df) if interactive else html_table(df, wide=wide, fit=fit)
+    glue(key, table, display=False)
 
 
 def glue_html(key: str, markup: str) -> None:
@@ -111,6 +132,8 @@ def glue_page(page) -> None:
     """Glue everything a :class:`analysis.publish.pages.CombinationPage` shows."""
     glue_facts(page.facts)
     for key, table in page.tables.items():
-        glue_table(key, table, interactive=False, wide=True)
+        glue_table(key, table, interactive=False, wide=True, fit=True)
     for key, figure in page.figures.items():
         glue_figure(key, figure)
+    for key, markup in getattr(page, "html", {}).items():
+        glue_html(key, markup)

@@ -34,7 +34,7 @@ from .formatting import (
     fmt_rate_cell,
     fmt_studies,
 )
-from .sof import SHORT, SYMBOLS
+from .sof import SHORT, SYMBOLS, sof_legend
 
 _RATING = {0: "", 1: "\u22121", 2: "\u22122"}
 #: Columns of a combination page's studies table.
@@ -68,6 +68,8 @@ class CombinationPage:
         Key -> matplotlib Figure (one forest plot per outcome with data).
     alt : dict
         Figure key -> alt text describing the figure.
+    html : dict
+        Key -> HTML built here (escaped): the certainty legend.
     outcomes : list
         Outcomes with data, in the book's order.
     """
@@ -78,6 +80,7 @@ class CombinationPage:
     tables: dict = field(default_factory=dict)
     figures: dict = field(default_factory=dict)
     alt: dict = field(default_factory=dict)
+    html: dict = field(default_factory=dict)
     outcomes: list = field(default_factory=list)
 
 
@@ -195,6 +198,7 @@ def combination_page(ds: Dataset, regimen: str) -> CombinationPage:
     grade = grade[grade["regimen"] == regimen].set_index(["regimen", "outcome"])
     page = CombinationPage(regimen, title)
     page.tables["glance_table"] = _glance(frame, grade)
+    page.html["cert_legend"] = sof_legend(link_prefix="../")
     studies = _studies(ds, regimen, read_risk_of_bias(ds.data_dir))
     page.tables["studies_table"] = studies
     for outcome in OUTCOMES:
@@ -281,6 +285,9 @@ Every number below is computed from the data package on every build.
 **Table.** The six outcomes: rate or, where no course had the event (or every course had it),
 the counts with their exact interval; studies and courses; certainty (GRADE) and what it was
 downgraded for; the figure of the 2026 review. {{glue:text}}`comb_marks`.
+
+```{{glue:}} cert_legend
+```
 
 (comb-{name}-studies)=
 ## Studies

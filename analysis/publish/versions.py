@@ -30,7 +30,8 @@ import pandas as pd
 
 from .. import paths
 from ..datapackage import load_dataset
-from .cite import VERSIONS, chapter_url, citation_metadata, release_status
+from .cite import VERSIONS, chapter_url, citation_metadata, release_status, site_url
+from .formatting import label_cells
 from .releases import read_releases, read_snapshot
 from .whats_new import compare
 
@@ -42,6 +43,7 @@ _STYLE = (
     "margin:0 0 1.2rem;padding:.55rem .8rem;border-left:4px solid {colour};"
     "background:rgba(127,127,127,.08);font-size:.9rem;line-height:1.45"
 )
+_LINK_STYLE = "color:inherit;text-decoration:underline"
 
 
 def _esc(text) -> str:
@@ -78,8 +80,13 @@ def since_note(version: str, data_dir: Path | str | None = None) -> str:
         for kind, word in (("moved", "moved"), ("added", "new"), ("removed", "no longer estimable"))
         if kind in kinds
     )
+    renamed = len(change.renamed)
+    studies = (
+        f"{len(change.added) - renamed} studies added, {len(change.removed) - renamed} removed"
+    )
+    studies += f", {renamed} renamed" if renamed else ""
     return (
-        f"Since {version}: {len(change.added)} studies added, {len(change.removed)} removed; "
+        f"Since {version}: {studies}; "
         f"pooled estimates (primary analysis): {estimates or 'none changed'}."
     )
 
@@ -145,6 +152,9 @@ def banner_html(
             f' <a href="{to_site}versions.html">All versions</a>.'
         )
         colour = "#2166ac"
+    # Links in the text's colour, underlined: the theme's link blue on the grey banner is
+    # below 4.5:1 contrast (old releases have no stylesheet rule for the banner).
+    text = re.sub(r'(<a href="[^"]*")', rf'\1 style="{_LINK_STYLE}"', text)
     return (
         f'<div class="dtt-version" role="note" style="{_STYLE.format(colour=colour)}">'
         f"{text}</div><!-- /dtt-version -->"
@@ -162,13 +172,51 @@ def add_banner(page_html: str, banner: str) -> str:
     return page_html[: match.end()] + banner + page_html[match.end() :]
 
 
+#: What an old release's What's New said of the data at its build, and what it says in the
+#: archive, whose banner tells what changed later.
+_STILL_SAME = "; nothing has changed since."
+_THEN_SAME = "; nothing had changed when this version was built (the banner says what has since)."
+
+
+def archive_fixes(page_html: str, page: str, version: str, base_url: str) -> str:
+    """An old release's page as published under ``v/<version>/``, links mended.
+
+    Pages built before the release had its own address name the unversioned site in their
+    cite block and BibTeX: every ``base_url`` link not already under ``v/`` is pointed at
+    the release's own copy. The version list's relative links (``v/X.Y.Z/...``) are made
+    to resolve from inside ``v/<version>/``. "Nothing has changed since" becomes past tense
+    (the banner says what changed after the release).
+
+    Parameters
+    ----------
+    page_html : str
+        The page as built by the release's code.
+    page : str
+        Its path in the release's site (``"versions.html"``).
+    version : str
+        The release.
+    base_url : str
+        The site's base URL, with a trailing slash (:func:`analysis.publish.cite.site_url`).
+    """
+    own = f"{base_url}{VERSIONS}/{version}/"
+    page_html = re.sub(re.escape(base_url) + f"(?!{VERSIONS}/)", own, page_html)
+    to_site = "../" * page.count("/") + "../../"
+    page_html = re.sub(
+        r'href="' + VERSIONS + r"/(\d+\.\d+\.\d+)/", rf'href="{to_site}{VERSIONS}/\1/', page_html
+    )
+    return page_html.replace(_STILL_SAME, _THEN_SAME)
+
+
 def _stamp(site: Path, data_dir: Path, *, version: str | None, status: str) -> int:
+    base_url = site_url(citation_metadata(Path(data_dir).parent)) if version else ""
     count = 0
     for path in sorted(site.rglob("*.html")):
         rel = path.relative_to(site).as_posix()
         if rel.startswith(f"{VERSIONS}/") or rel.startswith("_"):
             continue
         text = path.read_text(encoding="utf-8")
+        if version is not None:
+            text = archive_fixes(text, rel, version, base_url)
         banner = banner_html(rel, data_dir, version=version, status=status)
         path.write_text(add_banner(text, banner), encoding="utf-8")
         count += 1
@@ -231,9 +279,14 @@ def versions_table_html(data_dir: Path | str | None = None, *, built=None) -> st
         f"<th>{h}</th>"
         for h in ("Version", "Released", "Search to", "Change", "Read it at", "What it is")
     )
+    table = (
+        '<table class="table dtt-table dtt-versions dtt-cards dtt-fit">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    columns = ("Version", "Released", "Search to", "Change", "Read it at", "What it is")
     return (
-        '<div class="dtt-scroll full-width"><table class="table dtt-table dtt-versions">'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        '<div class="dtt-scroll dtt-cards-box full-width" tabindex="0" role="region" '
+        f'aria-label="Versions">{label_cells(table, columns)}</div>'
     )
 
 

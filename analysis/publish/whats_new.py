@@ -9,7 +9,13 @@ import pandas as pd
 from ..datapackage import Dataset
 from ..review.settings import PRIMARY
 from .bibliography import study_citations
-from .formatting import MISSING, fmt_count, fmt_evidence, fmt_interval, fmt_pct, outcome_label
+from .formatting import (
+    MISSING,
+    fmt_count,
+    fmt_evidence,
+    fmt_rate_cell,
+    outcome_label,
+)
 from .releases import (
     diff_results,
     diff_rows,
@@ -71,6 +77,34 @@ class Comparison:
     def poolable(self) -> pd.DataFrame:
         """Regimen x outcome results of :attr:`method` newly pooled from 2+ studies."""
         return newly_poolable(self.results[self.results["method"] == self.method])
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        """Studies renamed: removed id -> added id with the same outcome rows.
+
+        The same rows: combination, outcome, counts and time point, e.g.
+        ``{"Alayo2021": "Alayo2020"}``. Empty without rows snapshots.
+        """
+        if self.rows is None or not self.added or not self.removed:
+            return {}
+        keys = ["regimen", "outcome", "events", "total", "timepoint"]
+
+        def rows_of(study: str, side: str) -> set:
+            mine = self.rows[self.rows["study_id"] == study]
+            mine = mine[mine[f"{side}_events"].notna()]
+            return {
+                tuple(str(r[k if k in ("regimen", "outcome") else f"{side}_{k}"]) for k in keys)
+                for _, r in mine.iterrows()
+            }
+
+        found = {}
+        for old in self.removed:
+            before = rows_of(old, "old")
+            for new in self.added:
+                if before and new not in found.values() and rows_of(new, "new") == before:
+                    found[old] = new
+                    break
+        return found
 
     @property
     def any_change(self) -> bool:
@@ -176,12 +210,57 @@ def describe_row_change(row, *, with_regimen: bool = False) -> str:
     return f"{study}: " + "; ".join(parts)
 
 
-def explain_change(comparison: Comparison, regimen: str, outcome: str) -> str:
-    """The data changes behind one moved estimate, or why there are none to show."""
+def rule_change(row) -> str:
+    """Which rule moved an estimate whose outcome rows did not change, from the two results.
+
+    One row of :attr:`Comparison.changed` (same data, different number): a pool without
+    events (or with only events) now shown as its counts; the pool over every combination
+    now counting each study once; the same estimate with a new interval (the interval
+    method); otherwise the pooling model.
+    """
+    new_events, new_n = row["new_events"], row["new_n"]
+    if pd.notna(new_events) and new_events in (0, new_n) and row["new_estimate"] in (0, 1):
+        if not (pd.notna(row["old_estimate"]) and row["old_estimate"] in (0, 1)):
+            what = "no events" if new_events == 0 else "only events"
+            return (
+                f"rule for pools with {what}: now their counts with an exact interval, "
+                "no model (was a model estimate)"
+            )
+    if row["regimen"] == "any" and row["old_k"] != row["new_k"]:
+        return (
+            "rule for the pool over every combination: each study counted once "
+            f"({int(row['old_k'])} \u2192 {int(row['new_k'])} studies)"
+        )
+    if pd.notna(row["old_estimate"]) and abs(row["old_estimate"] - row["new_estimate"]) < 5e-4:
+        return "interval rule: same estimate, confidence interval computed another way"
+    return "pooling model or its settings (the same rows give another estimate)"
+
+
+def explain_change(comparison: Comparison, regimen: str, outcome: str, row=None) -> str:
+    """The data changes behind one moved estimate, or the rule that moved it.
+
+    ``row``, the estimate's row of :attr:`Comparison.changed`, lets a change without data
+    changes name its rule (:func:`rule_change`). A renamed study is said to be renamed.
+    """
     rows = comparison.rows_behind(regimen, outcome)
     if rows is None:
         return f"not recorded (release {comparison.old} kept no outcome rows)"
+    renamed = comparison.renamed
+    if renamed and not rows.empty:
+        moved = set(renamed) | set(renamed.values())
+        names = sorted(
+            {f"{o} \u2192 {n}" for o, n in renamed.items() if o in set(rows["study_id"])}
+        )
+        rows = rows[~rows["study_id"].isin(moved)]
+        if names and rows.empty:
+            return (
+                "study renamed, same counts: "
+                + ", ".join(names)
+                + (f"; {rule_change(row)}" if row is not None else "")
+            )
     if rows.empty:
+        if row is not None:
+            return f"no outcome row of this pool changed; {rule_change(row)}"
         return "no outcome row of this pool changed: the method or its rules changed"
     if len(rows) > _MAX_LISTED:
         counts = rows["change"].value_counts()
@@ -196,20 +275,34 @@ def explain_change(comparison: Comparison, regimen: str, outcome: str) -> str:
 
 
 def _estimate(row, prefix: str) -> str:
+    """Pooled % (95% CI), studies, courses of one side of a results diff row.
+
+    A pool without events (or with only events) is shown as its counts
+    (``0/27 (0.0–12.8%)``), never as ``0.0%``.
+    """
     estimate = row[f"{prefix}_estimate"]
     if pd.isna(estimate):
         return MISSING
-    ci = fmt_interval(float(row[f"{prefix}_ci_low"]), float(row[f"{prefix}_ci_high"]))
-    evidence = fmt_evidence(int(row[f"{prefix}_k"]), int(row[f"{prefix}_n"]))
-    return f"{fmt_pct(float(estimate))} ({ci}), {evidence}"
+    events, n = row[f"{prefix}_events"], int(row[f"{prefix}_n"])
+    counts = pd.notna(events) and int(events) in (0, n) and float(estimate) in (0.0, 1.0)
+    rate = fmt_rate_cell(
+        counts,
+        None if pd.isna(events) else int(events),
+        n,
+        float(estimate),
+        float(row[f"{prefix}_ci_low"]),
+        float(row[f"{prefix}_ci_high"]),
+    )
+    evidence = fmt_evidence(int(row[f"{prefix}_k"]), n)
+    return f"{rate}, {evidence}"
 
 
 def changes_table(comparison: Comparison) -> pd.DataFrame:
     """Results that moved, appeared or disappeared, with old and new values.
 
-    Columns: ``Combination``, ``Outcome``, ``<old>`` and ``<new>`` (pooled % (95% CI),
-    studies, courses; "—" where there was or is no estimate), ``Change (pp)`` (percentage
-    points) and ``Data changes behind it`` (:func:`explain_change`).
+    Columns: ``Combination``, ``Outcome``, ``Change (pp)`` (percentage points), ``<old>``
+    and ``<new>`` (pooled % (95% CI), studies, courses; "—" where there was or is no
+    estimate) and ``Data changes behind it`` (:func:`explain_change`).
     """
     rows = []
     for _, row in comparison.changed.iterrows():
@@ -222,16 +315,16 @@ def changes_table(comparison: Comparison) -> pd.DataFrame:
                 comparison.new: _estimate(row, "new"),
                 "Change (pp)": _CHANGE[row["change"]] if pd.isna(diff) else f"{100 * diff:+.1f}",
                 "Data changes behind it": explain_change(
-                    comparison, row["regimen"], row["outcome"]
+                    comparison, row["regimen"], row["outcome"], row
                 ),
             }
         )
-    columns = [
+    columns = [  # the change first: in view on a narrow screen without scrolling
         "Combination",
         "Outcome",
+        "Change (pp)",
         comparison.old,
         comparison.new,
-        "Change (pp)",
         "Data changes behind it",
     ]
     return pd.DataFrame(rows, columns=columns)
@@ -257,6 +350,7 @@ def row_changes_table(comparison: Comparison) -> pd.DataFrame:
             text += f"; superseded by {row[f'{side}_superseded_by']}, not pooled"
         return text
 
+    renamed = comparison.renamed
     rows = [
         {
             "Study": r["study_id"],
@@ -268,7 +362,13 @@ def row_changes_table(comparison: Comparison) -> pd.DataFrame:
             "Notes": r["notes"],
         }
         for _, r in comparison.rows.iterrows()
+        if r["study_id"] not in renamed  # shown once, under its new name
     ]
+    old_name = {new: old for old, new in renamed.items()}
+    for row in rows:
+        if row["Study"] in old_name:
+            row["Change"] = f"renamed (was {old_name[row['Study']]}), same counts"
+            row["Before"] = row["After"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -421,15 +521,36 @@ def whats_new_facts(ds: Dataset) -> dict[str, str]:
         rows = change.changed
         facts |= {
             "prev_release": change.old,
-            "n_added": fmt_count(len(change.added)),
-            "n_removed": fmt_count(len(change.removed)),
+            "n_added": fmt_count(len(change.added) - len(change.renamed)),
+            "n_removed": fmt_count(len(change.removed) - len(change.renamed)),
             "n_moved": fmt_count((rows["change"] == "moved").sum()),
             "n_new_estimates": fmt_count((rows["change"] == "added").sum()),
             "n_poolable": fmt_count(len(change.poolable)),
-            "added_cites": cite_studies(change.added, set(ds.studies["study_id"])),
-            "removed_cites": cite_studies(change.removed, set(ds.studies["study_id"])),
+            "added_cites": cite_studies(
+                [s for s in change.added if s not in change.renamed.values()],
+                set(ds.studies["study_id"]),
+            ),
+            "removed_cites": cite_studies(
+                [s for s in change.removed if s not in change.renamed],
+                set(ds.studies["study_id"]),
+            )
+            + renamed_note(change.renamed, set(ds.studies["study_id"])),
         }
     return facts
+
+
+def renamed_note(renamed: dict[str, str], known) -> str:
+    """What was renamed, appended to the list of removed studies (``""`` if nothing).
+
+    E.g. ``". Renamed, not removed (same counts): `Alayo2021` → {cite:t}`Alayo2020`"``.
+    """
+    if not renamed:
+        return ""
+    study_citations(list(renamed))  # raises on an id that is not safe to write into MyST
+    pairs = "; ".join(
+        f"`{old}` \u2192 {cite_studies([new], known)}" for old, new in renamed.items()
+    )
+    return f". Renamed, not removed (same counts): {pairs}"
 
 
 def cite_studies(ids, known) -> str:

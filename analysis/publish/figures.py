@@ -167,8 +167,8 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None, *, missing=N
         )
         lines = []
         for line in text.split("\n"):
-            lines.extend(textwrap.wrap(line, width=max(int(w * 88), 12)) or [""])
-        ax.text(x, y, "\n".join(lines), ha="center", va="center", fontsize=9)
+            lines.extend(textwrap.wrap(line, width=max(int(w * 80), 12)) or [""])
+        ax.text(x, y, "\n".join(lines), ha="center", va="center", fontsize=10)
 
     def arrow(x0, y0, x1, y1):
         ax.annotate(
@@ -187,7 +187,7 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None, *, missing=N
             rotation=90,
             va="center",
             ha="left",
-            fontsize=8.5,
+            fontsize=10,
             fontweight="bold",
             color="0.35",
         )
@@ -273,7 +273,7 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None, *, missing=N
         )
         arrow(main[0], y["eligibility"] - height / 2, main[0], y["included"] + height / 2)
     if title:
-        ax.set_title(title, fontsize=10, loc="left")
+        ax.set_title(title, fontsize=11, loc="left")
     return ax
 
 

@@ -167,4 +167,7 @@ def test_every_link_of_the_site_and_its_releases_resolves(two_releases):
     root, first, second, _, _ = two_releases
     site = root / "book" / "_build" / "html"
     assert (site / "v" / first / "index.html").is_file()
-    assert broken_links(site) == []
+    # the throw-away repository has no tags of the real releases before these two
+    built = {p.name for p in (site / "v").iterdir() if (p / "index.html").is_file()}
+    listed = pd.read_csv(root / "data" / "releases.csv", dtype=str)["version"]
+    assert broken_links(site, unbuilt=set(listed) - built) == []

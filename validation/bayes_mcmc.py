@@ -6,11 +6,26 @@ proportion ``expit(theta_new)``, with their Monte Carlo standard errors, to
 ``validation/bayes_reference.csv``. ``tests/test_bayes.py`` compares the engine's quadrature
 (:func:`analysis.engine.bayes.bayes_binomial_normal`) with them.
 
+Cases: the synthetic ones of :data:`CASES` (4 x 20,000 draws each), then one per modelled
+pool of the data package as listed, by its counts, in ``validation/bayes_pools.csv``
+(``validation/bayes_pools.py``; 4 x 10,000 draws each, :data:`POOL_SAMPLES`). A pool whose
+counts and prior are those of an earlier case (e.g. the ``real_`` cases below) is not run
+twice: that case is its reference. Each case's seed is ``2026 +`` its position in the
+list, so a case gives the same draws whichever other cases run with it, and ``--keep``
+copies the rows of cases already in a reference file (same name, counts and prior) instead
+of running them again.
+
 numpyro is not a dependency of the book: install it in a separate environment,
 
     python3 -m venv /work/venv-mcmc
     /work/venv-mcmc/bin/pip install -r validation/requirements-mcmc.txt
     /work/venv-mcmc/bin/python validation/bayes_mcmc.py > validation/bayes_reference.csv
+
+or, to run only the cases not yet in the committed file (e.g. after a data update and
+``python validation/bayes_pools.py > validation/bayes_pools.csv``)::
+
+    /work/venv-mcmc/bin/python validation/bayes_mcmc.py --keep validation/bayes_reference.csv \
+        > /tmp/bayes_reference.csv && mv /tmp/bayes_reference.csv validation/bayes_reference.csv
 
 Model (non-centred): ``mu ~ N(0, 2²)``, ``tau ~ HalfNormal(scale)``, ``z_i ~ N(0, 1)``,
 ``x_i ~ Binomial(n_i, expit(mu + tau z_i))``; ``theta_new = mu + tau z_new`` with ``z_new``
@@ -22,8 +37,11 @@ much longer than the autocorrelation time).
 
 from __future__ import annotations
 
+import argparse
+import csv
 import sys
 import time
+from pathlib import Path
 
 import jax
 import numpy as np
@@ -56,6 +74,41 @@ CASES = [
     ("real_crem_VDZ+UST", [8, 3, 1, 4], [21, 4, 4, 7], 1.0),
 ]
 CHAINS, WARMUP, SAMPLES, BATCHES = 4, 1_000, 20_000, 25
+#: Draws per chain for the data's pools (more studies: slower steps; the MCSE is about 1.4
+#: times that of 20,000 draws, still far below the differences the comparison must catch).
+POOL_SAMPLES = 10_000
+#: The modelled pools of the data package, by their counts (``validation/bayes_pools.py``).
+POOLS = Path(__file__).resolve().parent / "bayes_pools.csv"
+HEADER = "case,events,totals,tau_scale,quantity,prob,value,mcse,draws,divergences"
+
+
+def _counts(text: str) -> list[int]:
+    return [int(v) for v in text.split(";")]
+
+
+def all_cases(pools: Path = POOLS) -> list[tuple[str, list[int], list[int], float, int]]:
+    """The synthetic cases, then each pool of ``pools`` not already a case (by counts).
+
+    Returns ``(name, events, totals, tau_scale, samples per chain)``; a case's seed is
+    ``2026 +`` its index in this list.
+    """
+    cases = [(name, x, n, scale, SAMPLES) for name, x, n, scale in CASES]
+    if not pools.exists():
+        return cases
+    with pools.open(newline="") as f:
+        for row in csv.DictReader(f):
+            if float(row["mu_sd"]) != 2.0:
+                raise ValueError(f"{row['case']}: the model here has mu ~ N(0, 2²)")
+            x, n, scale = _counts(row["events"]), _counts(row["totals"]), float(row["tau_scale"])
+            key = (sorted(zip(x, n, strict=True)), scale)
+            same = [c[0] for c in cases if (sorted(zip(c[1], c[2], strict=True)), c[3]) == key]
+            if same:
+                print(f"{row['case']}: counts of {same[0]}, not run again", file=sys.stderr)
+                continue
+            cases.append((row["case"], x, n, scale, POOL_SAMPLES))
+    return cases
+
+
 PROBS = (0.5, 0.025, 0.975)
 
 
@@ -76,13 +129,13 @@ def quantile_mcse(draws: np.ndarray, prob: float) -> tuple[float, float]:
     return value, float(per.std(ddof=1) / np.sqrt(per.size))
 
 
-def run(case_index: int, x, n, scale):
+def run(case_index: int, x, n, scale, samples: int = SAMPLES):
     """Posterior draws of expit(mu), tau and expit(theta_new) for one case."""
     kernel = NUTS(model, target_accept_prob=0.95)
     mcmc = MCMC(
         kernel,
         num_warmup=WARMUP,
-        num_samples=SAMPLES,
+        num_samples=samples,
         num_chains=CHAINS,
         chain_method="sequential",
         progress_bar=False,
@@ -97,12 +150,35 @@ def run(case_index: int, x, n, scale):
     return {"p": expit(mu), "tau": tau, "p_new": expit(theta_new)}, divergences
 
 
-def main() -> int:
-    """Run every case and print the reference table as CSV."""
-    print("case,events,totals,tau_scale,quantity,prob,value,mcse,draws,divergences")
-    for i, (name, x, n, scale) in enumerate(CASES):
+def _kept(path: Path | None) -> dict[tuple, list[str]]:
+    """Rows of a reference file by case (name, events, totals, tau_scale)."""
+    if path is None:
+        return {}
+    kept: dict[tuple, list[str]] = {}
+    with path.open() as f:
+        if next(f).strip() != HEADER:
+            raise ValueError(f"{path}: not a reference file")
+        for line in f:
+            name, x, n, scale = line.split(",")[:4]
+            kept.setdefault((name, x, n, float(scale)), []).append(line.rstrip("\n"))
+    return kept
+
+
+def main(argv=None) -> int:
+    """Run every case (or only those not in ``--keep``) and print the reference as CSV."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", type=Path, help="copy the rows of cases already in this file")
+    args = parser.parse_args(argv)
+    kept = _kept(args.keep)
+    print(HEADER)
+    t_all = time.perf_counter()
+    for i, (name, x, n, scale, samples) in enumerate(all_cases()):
+        key = (name, ";".join(map(str, x)), ";".join(map(str, n)), scale)
+        if key in kept:
+            print("\n".join(kept[key]))
+            continue
         t0 = time.perf_counter()
-        draws, div = run(i, x, n, scale)
+        draws, div = run(i, x, n, scale, samples)
         for quantity, d in draws.items():
             for prob in PROBS:
                 value, mcse = quantile_mcse(d, prob)
@@ -112,6 +188,7 @@ def main() -> int:
                 )
         sys.stdout.flush()
         print(f"{name}: {time.perf_counter() - t0:.1f} s, {div} divergences", file=sys.stderr)
+    print(f"total {time.perf_counter() - t_all:.0f} s", file=sys.stderr)
     return 0
 
 

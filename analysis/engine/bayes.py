@@ -387,7 +387,7 @@ def _summaries(g: _Grid, level: float, guess=None) -> dict:
     ends = np.polynomial.chebyshev.chebval(1.0, cint)
     zh, wh = _hermite_prob(40)
     tau_mu, tau_z = tau.x[by_mu], tau.x[~by_mu]
-    orders = np.arange(cint.shape[0])
+    coef = cint[:, :, None]  # (N + 2, Bz, 1): broadcast over the 40 nodes
 
     def F(t):
         total = 0.0
@@ -395,9 +395,13 @@ def _summaries(g: _Grid, level: float, guess=None) -> dict:
             phi = special.ndtr((t - mu.x[:, None]) / tau_mu)
             total += np.sum(W[by_mu] * (mu.w @ (cond[:, by_mu] * phi)))
         if tau_z.size:
-            u = mu.to_u(t - tau_z[:, None] * zh)  # (Bz, 40)
-            T = np.cos(np.arccos(u)[..., None] * orders)  # T_k(u), (Bz, 40, N + 2)
-            vals = np.einsum("bjk,kb->bj", T, cint) / ends[:, None]
+            u2 = 2 * mu.to_u(t - tau_z[:, None] * zh)  # (Bz, 40)
+            # Clenshaw's recurrence for sum_k cint[k, b] T_k(u) (far fewer operations than
+            # forming every T_k(u))
+            b1 = b2 = np.zeros_like(u2)
+            for ck in coef[:0:-1]:
+                b1, b2 = ck + u2 * b1 - b2, b1
+            vals = (coef[0] + 0.5 * u2 * b1 - b2) / ends[:, None]
             total += np.sum(W[~by_mu] * (np.clip(vals, 0.0, 1.0) @ wh))
         return total
 

@@ -571,3 +571,46 @@ def study_units(ds: Dataset) -> pd.Series:
             parts.append(f"{label}: {text}")
         out[study] = "; ".join(parts)
     return pd.Series(out, dtype=object)
+
+
+#: The review's row of a modelled pool as :func:`modelled_pools` returns it.
+_POOL_ROW = ("model", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2")
+
+
+def modelled_pools(ds: Dataset, method: str) -> pd.DataFrame:
+    """Every pool a method models (status ``pooled``), with its study counts.
+
+    Pools of one study, pools reported as counts and pools the method refused are left
+    out. ``validation/bayes_pools.py`` lists them for the MCMC reference of the Bayesian
+    model (``tests/test_bayes.py`` checks the review's rows against it).
+
+    Returns
+    -------
+    DataFrame
+        ``outcome, regimen, events, totals`` (lists of int, in the order the review pools
+        the studies), ``tau_scale, mu_sd`` (the method's priors, for a Bayesian method)
+        and the review's row of the pool: ``model, estimate, ci_low, ci_high, pi_low,
+        pi_high, tau2``.
+    """
+    m = method_of(method)
+    syntheses = [synthesise(ds, outcome, method) for outcome in OUTCOMES]
+    table = synthesis_table(syntheses, ds.version)
+    table = table[table["status"].eq("pooled")]
+    inputs = pool_inputs(syntheses)
+    records = []
+    for row in table.itertuples():
+        studies = inputs[inputs["outcome"].eq(row.outcome) & inputs["regimen"].eq(row.regimen)]
+        if len(studies) != row.k or studies["events"].sum() != row.events:
+            raise RuntimeError(f"pool_inputs disagrees with results_table: {row.result_id}")
+        records.append(
+            {
+                "outcome": row.outcome,
+                "regimen": row.regimen,
+                "events": studies["events"].astype(int).tolist(),
+                "totals": studies["total"].astype(int).tolist(),
+                "tau_scale": float(m.tau_prior_scale),
+                "mu_sd": float(m.mu_prior_sd),
+                **{key: getattr(row, key) for key in _POOL_ROW},
+            }
+        )
+    return pd.DataFrame.from_records(records)

@@ -71,3 +71,18 @@ def test_courses_by_refractoriness_and_weighted_prior_number(tmp_path):
     assert population.not_reported == 20 and population.k_prior == 2
     assert population.prior_median == (4 * 10 + 2 * 30) / 40  # weighted by courses
     assert "refractory 10 of 60 courses" in population.words()
+
+
+def test_summary_cells_say_how_refractory_the_patients_were(tmp_path):
+    from analysis.publish.sof import CAVEATS, sof_caveats
+
+    root = write_package(tmp_path / "data", STUDIES, ARMS, OUTCOMES)
+    (root / "prior_therapy.csv").write_text(
+        "study_id,prior_advanced_n,prior_advanced_median,prior_advanced_stat,prior_anti_tnf_pct,"
+        "prior_vedolizumab_pct,prior_ustekinumab_pct,prior_jak_pct,refractory,reported,read,"
+        "source,locator,quote,notes\n"
+        "A,,,,,,,,yes,yes,abstract,,,x,\nB,,,,,,,,no,yes,abstract,,,y,\n"
+    )
+    cell = sof_caveats(load_dataset(root, validate=False))["VDZ+aTNF", "ae"]
+    assert "naive patients" in cell and "refractory 10/60" in cell
+    assert "naive patients" in CAVEATS and "refractory" in CAVEATS

@@ -71,6 +71,9 @@ CAVEATS = {
     "children": "includes series of children (paediatric populations)",
     "abstracts": "includes conference abstracts, preprints or letters, not full papers",
     "varied time points": "the studies counted the outcome at different times",
+    "naive patients": "includes patients naive to advanced therapy, not refractory ones",
+    "refractory": "share of courses from studies of patients who had failed an advanced "
+    "therapy (data/prior_therapy.csv); the rest were naive or not reported",
 }
 
 
@@ -79,8 +82,11 @@ def sof_caveats(ds) -> dict[tuple[str, str], str]:
 
     Per (regimen, outcome) with a result: ``"children"`` if a study is of a paediatric or
     mixed population, ``"abstracts"`` if a study is a conference abstract, preprint or
-    letter, and the time point (``"at week 26"``) or ``"varied time points"``. A
-    co-intervention is already marked (§, :data:`analysis.review.synthesis.MARKS`).
+    letter, ``"naive patients"`` if a study's patients were naive to advanced therapy,
+    ``"refractory r/n"`` (courses from studies of refractory patients, of all courses:
+    :func:`analysis.review.population.pool_population`), and the time point (``"at week
+    26"``) or ``"varied time points"``. A co-intervention is already marked (§,
+    :data:`analysis.review.synthesis.MARKS`).
 
     Parameters
     ----------
@@ -92,6 +98,7 @@ def sof_caveats(ds) -> dict[tuple[str, str], str]:
     dict
         (regimen, outcome) -> caveats separated by ``"; "`` (missing: none).
     """
+    from ..review.population import pool_population
     from ..review.synthesis import synthesise
 
     studies = ds.studies.set_index("study_id")
@@ -113,6 +120,11 @@ def sof_caveats(ds) -> dict[tuple[str, str], str]:
                 & (rows["regimen"] == regimen)
                 & rows["study_id"].isin(ids)
             ]
+            people = pool_population(ds, outcome, regimen)
+            if people.naive:
+                found.append("naive patients")
+            if people.courses:
+                found.append(f"refractory {people.refractory}/{people.courses}")
             times = sorted(set(mine["timepoint"]) - {""})
             if len(times) == 1:
                 found.append(times[0] if times[0].startswith("at ") else f"at {times[0]}")

@@ -170,9 +170,16 @@ def execute_chapter(source: Path, target: Path, timeout: int = 300) -> float:
     NotebookClient(nb, km=_kernel(source.parent), timeout=timeout, allow_errors=False).execute()
     nb.cells.pop(0)
     # Reproducible: the same sources give the same bytes (no random cell ids, no timestamps).
+    count = 0
     for number, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{number}"
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":  # the shared kernel's counter depends on the order run
+            count += 1
+            cell.execution_count = count
+            for output in cell.outputs:
+                if "execution_count" in output:
+                    output["execution_count"] = count
     nbformat.write(nb, target)
     return time.perf_counter() - started
 

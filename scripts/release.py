@@ -82,8 +82,13 @@ def plan_release(ds, *, search_date: str, data_dir: Path) -> dict:
     }
 
 
-def _fmt(value) -> str:
-    return "-" if value is None or value != value else f"{100 * value:.1f}%"
+def _fmt(value, events=None, n=None) -> str:
+    """A pooled value as the book shows it: a pool with no events, or only events, as counts."""
+    if value is None or value != value:
+        return "-"
+    if events is not None and n is not None and events == events and events in (0, n):
+        return f"{int(events)}/{int(n)}"
+    return f"{100 * value:.1f}%"
 
 
 def describe_moves(moved) -> list[str]:
@@ -91,8 +96,9 @@ def describe_moves(moved) -> list[str]:
     lines = []
     for row in moved.itertuples(index=False):
         lines.append(
-            f"  {row.outcome}/{row.regimen}: {_fmt(row.old_estimate)} -> "
-            f"{_fmt(row.new_estimate)} ({row.change})"
+            f"  {row.outcome}/{row.regimen}: "
+            f"{_fmt(row.old_estimate, row.old_events, row.old_n)} -> "
+            f"{_fmt(row.new_estimate, row.new_events, row.new_n)} ({row.change})"
         )
     return lines
 

@@ -177,6 +177,14 @@ def test_evidence_fingerprint_ignores_release_files(ds, tmp_path):
     assert len(rows) == int(ds.outcomes["analysed"].sum())
     history = releases.read_releases(tmp_path)
     assert history["data_sha256"].tolist() == [before]
+    # one data identity: the release, its status, BibTeX and results.json carry one value
+    from analysis.publish import cite, downloads
+
+    status = cite.release_status(copy)
+    assert status["status"] == "released" and copy.sha256 == before
+    meta = cite.citation_metadata()
+    assert before in cite.bibtex_entry("safety", "Safety", meta, status, copy, "https://x/")
+    assert downloads.results_json(pd.DataFrame(), copy, status)["data_sha256"] == before
     results, studies = releases.read_snapshot("1.0.0", tmp_path)
     assert list(results.columns) == list(releases.SNAPSHOT_COLUMNS)
     assert results["data_version"].eq(before[:12]).all()

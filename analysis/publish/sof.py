@@ -72,8 +72,11 @@ CAVEATS = {
     "abstracts": "includes conference abstracts, preprints or letters, not full papers",
     "varied time points": "the studies counted the outcome at different times",
     "naive patients": "includes patients naive to advanced therapy, not refractory ones",
-    "refractory": "share of courses from studies of patients who had failed an advanced "
-    "therapy (data/prior_therapy.csv); the rest were naive or not reported",
+    "refractory patients": "every course from studies of patients who had failed an "
+    "advanced therapy",
+    "refractory in r/n": "r of the n courses from such studies; the others naive or not "
+    "reported (data/prior_therapy.csv)",
+    "prior therapy not reported": "the studies read do not say what the patients had failed",
 }
 
 
@@ -83,8 +86,9 @@ def sof_caveats(ds) -> dict[tuple[str, str], str]:
     Per (regimen, outcome) with a result: ``"children"`` if a study is of a paediatric or
     mixed population, ``"abstracts"`` if a study is a conference abstract, preprint or
     letter, ``"naive patients"`` if a study's patients were naive to advanced therapy,
-    ``"refractory r/n"`` (courses from studies of refractory patients, of all courses:
-    :func:`analysis.review.population.pool_population`), and the time point (``"at week
+    ``"refractory patients"``, ``"refractory in r/n"`` (courses from studies of refractory
+    patients, of all courses: :func:`analysis.review.population.pool_population`) or
+    ``"prior therapy not reported"``, and the time point (``"at week
     26"``) or ``"varied time points"``. A co-intervention is already marked (§,
     :data:`analysis.review.synthesis.MARKS`).
 
@@ -123,8 +127,12 @@ def sof_caveats(ds) -> dict[tuple[str, str], str]:
             people = pool_population(ds, outcome, regimen)
             if people.naive:
                 found.append("naive patients")
-            if people.courses:
-                found.append(f"refractory {people.refractory}/{people.courses}")
+            if people.courses and people.refractory == people.courses:
+                found.append("refractory patients")
+            elif people.courses and people.refractory:
+                found.append(f"refractory in {people.refractory}/{people.courses}")
+            elif people.courses and not people.naive:
+                found.append("prior therapy not reported")
             times = sorted(set(mine["timepoint"]) - {""})
             if len(times) == 1:
                 found.append(times[0] if times[0].startswith("at ") else f"at {times[0]}")

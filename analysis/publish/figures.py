@@ -18,7 +18,7 @@ from ..review.certainty import ROB_DOMAINS, study_risk
 from ..review.selection import STAGES, SearchFlow
 from ..review.synthesis import OUTCOMES
 from .forest import STYLE as FOREST_STYLE
-from .formatting import NOT_REPORTED
+from .formatting import NOT_REPORTED, fmt_reported
 
 #: Style of the other figures (the forest plots' style, :data:`analysis.publish.forest.STYLE`).
 STYLE = FOREST_STYLE
@@ -129,14 +129,12 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None, *, missing=N
     matplotlib.axes.Axes
     """
 
-    def fmt_reported(value):
-        return missing if value is None else f"{value:,}"
+    def count_of(stage: str) -> str:
+        return fmt_reported(counts.get(stage), missing)
 
     def plus_other(stage: str, other: str) -> str:
-        text = fmt_reported(counts.get(stage))
-        if counts.get("other_identified"):
-            text += f"; other methods {fmt_reported(counts.get(other))}"
-        return text
+        more = f"; other methods {count_of(other)}" if counts.get("other_identified") else ""
+        return count_of(stage) + more
 
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 9.5))
@@ -203,15 +201,11 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None, *, missing=N
         f"(n = {plus_other('duplicates_removed', 'other_duplicates')})",
         True,
     )
-    screened = counts.get("screened")
-    if counts.get("other_identified"):
-        screened_text = (
-            f"{fmt_reported(screened)}; other methods "
-            f"{counts['other_identified'] - counts['other_duplicates']:,}"
-        )
-    else:
-        screened_text = fmt_reported(screened)
-    box(main, y["screening"], f"{STAGES['screened']}\n(n = {screened_text})")
+    box(
+        main,
+        y["screening"],
+        f"{STAGES['screened']}\n(n = {plus_other('screened', 'other_screened')})",
+    )
     box(
         side,
         y["screening"],
@@ -226,7 +220,7 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None, *, missing=N
         f"(n = {plus_other('full_text_assessed', 'other_assessed')})",
     )
     reasons = counts.get("reasons") or []
-    reason_text = "\n".join(f"{r}: {fmt_reported(n)}" for r, n in reasons) or (
+    reason_text = "\n".join(f"{r}: {fmt_reported(k, missing)}" for r, k in reasons) or (
         "none" if counts.get("full_text_assessed") is not None else f"({missing})"
     )
     if counts.get("not_retrieved"):
@@ -240,17 +234,17 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None, *, missing=N
         box(
             main,
             y["included"],
-            f"{STAGES['new_studies']} (n = {fmt_reported(counts.get('new_studies'))})\n"
-            f"{STAGES['new_reports']} (n = {fmt_reported(counts.get('new_reports'))})",
+            f"{STAGES['new_studies']} (n = {count_of('new_studies')})\n"
+            f"{STAGES['new_reports']} (n = {count_of('new_reports')})",
             h=0.17,
         )
         box(
             prev,
             y["identification"],
-            f"{STAGES['previous_studies']}\n(n = {fmt_reported(counts.get('previous_studies'))})",
+            f"{STAGES['previous_studies']}\n(n = {count_of('previous_studies')})",
         )
         total = (0.4, 0.62)
-        text = f"{STAGES['included_studies']} (n = {fmt_reported(counts.get('included_studies'))})"
+        text = f"{STAGES['included_studies']} (n = {count_of('included_studies')})"
         previous, new, included = (
             counts.get(k) for k in ("previous_studies", "new_studies", "included_studies")
         )
@@ -269,7 +263,7 @@ def prisma_diagram(counts: dict, ax=None, title: str | None = None, *, missing=N
         box(
             main,
             y["included"],
-            f"Studies included in review\n(n = {fmt_reported(counts.get('included_studies'))})",
+            f"Studies included in review\n(n = {count_of('included_studies')})",
         )
         arrow(main[0], y["eligibility"] - height / 2, main[0], y["included"] + height / 2)
     if title:

@@ -130,14 +130,19 @@ def fmt_count(n: int | float) -> str:
     return f"{int(n):,}"
 
 
+def fmt_n(count: int, word: str, plural: str | None = None) -> str:
+    """A count with its noun: ``'1 record'``, ``'602 records'``, ``'3 queries'``."""
+    return f"{fmt_count(count)} {word if int(count) == 1 else plural or word + 's'}"
+
+
 def fmt_courses(n: int) -> str:
     """``'1 course'``, ``'52 courses'`` (a course: one patient on one combination)."""
-    return f"{fmt_count(n)} course{'' if int(n) == 1 else 's'}"
+    return fmt_n(n, "course")
 
 
 def fmt_studies(k: int) -> str:
     """``'1 study'``, ``'4 studies'``."""
-    return f"{fmt_count(k)} stud{'y' if int(k) == 1 else 'ies'}"
+    return fmt_n(k, "study", "studies")
 
 
 def fmt_evidence(k: int, n: int) -> str:
@@ -145,9 +150,13 @@ def fmt_evidence(k: int, n: int) -> str:
     return f"{fmt_studies(k)}, {fmt_courses(n)}"
 
 
-def fmt_reported(value) -> str:
-    """A count with thousands separators, or "not reported" for ``None`` (PRISMA counts)."""
-    return NOT_REPORTED if value is None else f"{value:,}"
+def fmt_reported(value, missing: str = NOT_REPORTED) -> str:
+    """A count with thousands separators, or ``missing`` for ``None`` (PRISMA counts).
+
+    ``missing`` is "not reported" for a count no source states, "not recorded" for a
+    count of a search whose records were not kept.
+    """
+    return missing if value is None else f"{value:,}"
 
 
 def fmt_p(p: float) -> str:

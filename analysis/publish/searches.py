@@ -14,7 +14,7 @@ import pandas as pd
 from ..datapackage import Dataset
 from ..review.selection import STAGES, SearchFlow, search_flows
 from .bibliography import study_citations
-from .formatting import NOT_REPORTED, fmt_count, fmt_reported
+from .formatting import NOT_REPORTED, fmt_count, fmt_n, fmt_reported
 
 #: PRISMA's wording of each query method.
 METHOD_WORDS = {
@@ -35,10 +35,6 @@ def long_date(iso: str) -> str:
     """``'2026-12-02' -> '2 December 2026'``."""
     day = dt.date.fromisoformat(iso)
     return f"{day.day} {day:%B %Y}"
-
-
-def _n(count: int, word: str, plural: str | None = None) -> str:
-    return f"{fmt_count(count)} {word if count == 1 else plural or word + 's'}"
 
 
 def flow_title(flow: SearchFlow) -> str:
@@ -63,12 +59,13 @@ def _queries_sentence(flow: SearchFlow) -> str:
         return "Its queries were not recorded."
     by_method = q.groupby("method", sort=False)["queries"].sum()
     parts = [
-        f"{_n(int(n), 'query', 'queries')} {METHOD_WORDS.get(m, m)}" for m, n in by_method.items()
+        f"{fmt_n(int(n), 'query', 'queries')} {METHOD_WORDS.get(m, m)}"
+        for m, n in by_method.items()
     ]
     families = q["family"].nunique()
     return (
-        f"It ran {_n(int(q['queries'].sum()), 'query', 'queries')} in "
-        f"{_n(families, 'family', 'families')}: " + "; ".join(parts) + "."
+        f"It ran {fmt_n(int(q['queries'].sum()), 'query', 'queries')} in "
+        f"{fmt_n(families, 'family', 'families')}: " + "; ".join(parts) + "."
     )
 
 
@@ -82,18 +79,18 @@ def _records_sentence(flow: SearchFlow) -> str:
         )
     returned = c["identified"] + c["other_identified"]
     met = c["duplicates_removed"] + c["other_duplicates"]
-    new = returned - met
+    new = c["screened"] + c["other_screened"]
     excluded = c["excluded_screening"] + c["other_excluded"]
     assessed = c["full_text_assessed"] + c["other_assessed"]
     text = (
-        f"Its queries returned {_n(returned, 'record')}; {fmt_count(met)} had been met before "
+        f"Its queries returned {fmt_n(returned, 'record')}; {fmt_count(met)} had been met before "
         f"(the same identifier earlier in this search or in an earlier one), leaving "
-        f"{_n(new, 'new record')} to screen. {fmt_count(excluded)} were excluded on their "
+        f"{fmt_n(new, 'new record')} to screen. {fmt_count(excluded)} were excluded on their "
         f"title and excerpt ({_reasons(flow.screening_reasons)})"
     )
     if c["not_retrieved"]:
         text += f", {fmt_count(c['not_retrieved'])} could not be read"
-    text += f", and {_n(assessed, 'report')} were assessed for eligibility"
+    text += f", and {fmt_n(assessed, 'report')} were assessed for eligibility"
     if flow.reasons:
         text += f" ({_reasons(flow.reasons)} excluded)"
     text += "."
@@ -110,14 +107,14 @@ def _included_sentence(flow: SearchFlow) -> str:
     if not c["new_reports"]:
         return (
             f"It found no new report: the review still includes "
-            f"{_n(c['included_studies'], 'study', 'studies')}."
+            f"{fmt_n(c['included_studies'], 'study', 'studies')}."
         )
     cited = study_citations(flow.new_study_ids, role="cite:t") if flow.new_study_ids else ""
     text = (
-        f"It added {_n(c['new_reports'], 'report')} of "
-        f"{_n(c['new_studies'], 'new study', 'new studies')}"
+        f"It added {fmt_n(c['new_reports'], 'report')} of "
+        f"{fmt_n(c['new_studies'], 'new study', 'new studies')}"
         + (f" ({cited})" if cited else "")
-        + f", for {_n(c['included_studies'], 'study', 'studies')} after superseded reports "
+        + f", for {fmt_n(c['included_studies'], 'study', 'studies')} after superseded reports "
         "are removed"
     )
     return text + "."
@@ -181,21 +178,15 @@ def methods_sentence(ds: Dataset) -> str:
     dates = ", ".join(f"{long_date(f.date)} (search {f.round})" for f in rounds)
     kept = [f for f in rounds if f.kept]
     lost = [f for f in rounds if not f.kept]
-    text = f"The living update has run {_n(len(rounds), 'search', 'searches')}: {dates}. "
+    text = f"The living update has run {fmt_n(len(rounds), 'search', 'searches')}: {dates}. "
     if kept:
         queries = sum(int(f.queries["queries"].sum()) for f in kept)
         returned = sum(f.counts["identified"] + f.counts["other_identified"] for f in kept)
-        screened = sum(
-            f.counts["identified"]
-            + f.counts["other_identified"]
-            - f.counts["duplicates_removed"]
-            - f.counts["other_duplicates"]
-            for f in kept
-        )
+        screened = sum(f.counts["screened"] + f.counts["other_screened"] for f in kept)
         text += (
-            f"For {_n(len(kept), 'search', 'searches')} every query and every record it "
-            f"returned is kept ({_n(queries, 'query', 'queries')}, "
-            f"{_n(returned, 'record')}, {fmt_count(screened)} after duplicates were found by "
+            f"For {fmt_n(len(kept), 'search', 'searches')} every query and every record it "
+            f"returned is kept ({fmt_n(queries, 'query', 'queries')}, "
+            f"{fmt_n(returned, 'record')}, {fmt_count(screened)} after duplicates were found by "
             "identifier), so every count of their flow diagrams is computed from those rows. "
         )
     if lost:
@@ -220,14 +211,14 @@ def searches_since(ds: Dataset, date: str) -> str:
     for flow in later:
         c = flow.counts
         records = (
-            f"{_n(c['identified'] + c['other_identified'], 'record')}"
+            f"{fmt_n(c['identified'] + c['other_identified'], 'record')}"
             if flow.kept
             else "records not kept"
         )
         queries = int(flow.queries["queries"].sum()) if not flow.queries.empty else 0
         parts.append(
-            f"search {flow.round} of {long_date(flow.date)} ({_n(queries, 'query', 'queries')}, "
-            f"{records}, {_n(c['new_reports'] or 0, 'new report')})"
+            f"search {flow.round} of {long_date(flow.date)} ({fmt_n(queries, 'query', 'queries')}, "
+            f"{records}, {fmt_n(c['new_reports'] or 0, 'new report')})"
         )
     return "Searches since that release: " + "; ".join(parts) + "."
 
@@ -235,8 +226,7 @@ def searches_since(ds: Dataset, date: str) -> str:
 def search_facts(ds: Dataset) -> dict[str, str]:
     """Facts about the searches for glue: the number of living rounds, the latest's date.
 
-    Keys ``search_rounds``, ``search_latest`` (long date), ``search_methods_text`` (the
-    Methods sentence, :func:`methods_sentence`).
+    Keys ``search_rounds`` and ``search_latest`` (long date).
     """
     rounds = [f for f in search_flows(ds) if f.round is not None]
     return {

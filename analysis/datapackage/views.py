@@ -4,7 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
+
 from .load import Dataset, fingerprint
+
+
+def studies_within(studies: pd.DataFrame) -> pd.DataFrame:
+    """Studies of a view, superseded only by reports inside it.
+
+    A study superseded by a report the view does not hold (a later review version, a
+    later search) is not superseded in it: its ``overlaps_with`` is cleared. The one rule
+    behind :func:`as_of` and the PRISMA flow of each search
+    (:func:`analysis.review.selection.search_flows`).
+    """
+    return studies.assign(
+        overlaps_with=studies["overlaps_with"].where(
+            studies["overlaps_with"].isin(studies["study_id"]), ""
+        )
+    )
 
 
 def as_of(ds: Dataset, review_versions) -> Dataset:
@@ -26,13 +43,7 @@ def as_of(ds: Dataset, review_versions) -> Dataset:
         of the view.
     """
     keep = set(review_versions)
-    studies = ds.studies[ds.studies["review_version"].isin(keep)]
-    # A study superseded by a report outside the view is no longer superseded in it.
-    studies = studies.assign(
-        overlaps_with=studies["overlaps_with"].where(
-            studies["overlaps_with"].isin(studies["study_id"]), ""
-        )
-    )
+    studies = studies_within(ds.studies[ds.studies["review_version"].isin(keep)])
     arms = ds.arms[ds.arms["study_id"].isin(studies["study_id"])]
     outcomes = ds.outcomes[ds.outcomes["arm_id"].isin(arms["arm_id"])]
     return subset(ds, studies=studies, arms=arms, outcomes=outcomes)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..datapackage import Dataset
+from ..datapackage import Dataset, studies_within
 
 #: PRISMA 2020 box wording of each stage.
 STAGES = {
@@ -96,28 +96,32 @@ class SearchFlow:
         return self.records in RECORDED
 
 
-def _superseded_as_of(studies: pd.DataFrame, date: str) -> pd.Series:
-    """Studies superseded by a report found by a search up to ``date``."""
-    found = set(studies.loc[studies["search_date"] <= date, "study_id"])
-    return studies["overlaps_with"].isin(found)
+def found_by(studies: pd.DataFrame, date: str) -> pd.DataFrame:
+    """The studies found by the searches up to ``date``, superseded only among themselves."""
+    return studies_within(studies[studies["search_date"] <= date])
 
 
 def _study_counts(studies: pd.DataFrame, date: str, previous_date: str | None) -> dict:
     """Previous, new and total studies of a search ending on ``date``, from studies.csv."""
-    upto = studies["search_date"] <= date
-    current = upto & ~_superseded_as_of(studies, date)
-    new = studies["search_date"] == date
+    found = found_by(studies, date)
     counts = {
-        "new_reports": int(new.sum()),
-        "new_studies": int((new & current).sum()),
-        "included_studies": int(current.sum()),
+        "new_reports": int((studies["search_date"] == date).sum()),
+        "new_studies": len(_new_studies(studies, date)),
+        "included_studies": int(found["overlaps_with"].eq("").sum()),
     }
     if previous_date is not None:
-        before = (studies["search_date"] <= previous_date) & ~_superseded_as_of(
-            studies, previous_date
+        counts["previous_studies"] = int(
+            found_by(studies, previous_date)["overlaps_with"].eq("").sum()
         )
-        counts["previous_studies"] = int(before.sum())
     return counts
+
+
+def _new_studies(studies: pd.DataFrame, date: str) -> list[str]:
+    """Studies first found by the search ending on ``date`` that no report of it supersedes."""
+    found = found_by(studies, date)
+    return sorted(
+        found.loc[(found["search_date"] == date) & found["overlaps_with"].eq(""), "study_id"]
+    )
 
 
 def record_sightings(ds: Dataset) -> pd.DataFrame:
@@ -247,11 +251,6 @@ def search_flows(ds: Dataset) -> list[SearchFlow]:
         if search.records in RECORDED and sightings is not None:
             record_counts, reasons, screening = _round_counts(rows)
             counts |= {k: v for k, v in record_counts.items() if k in STAGES}
-        new_ids = ds.studies.loc[
-            (ds.studies["search_date"] == search.date)
-            & ~_superseded_as_of(ds.studies, search.date),
-            "study_id",
-        ].tolist()
         flows.append(
             SearchFlow(
                 search_id=search.search_id,
@@ -263,7 +262,7 @@ def search_flows(ds: Dataset) -> list[SearchFlow]:
                 reasons=reasons,
                 screening_reasons=screening,
                 queries=_query_table(ds, number, rows),
-                new_study_ids=sorted(new_ids),
+                new_study_ids=_new_studies(ds.studies, search.date),
                 notes=search.notes,
             )
         )

@@ -39,6 +39,7 @@ import pandas as pd  # noqa: E402
 
 from analysis.datapackage import as_of, load_dataset  # noqa: E402
 from analysis.publish import releases  # noqa: E402
+from analysis.publish.formatting import fmt_rate_cell  # noqa: E402
 
 
 def plan_release(ds, *, search_date: str, data_dir: Path) -> dict:
@@ -82,23 +83,29 @@ def plan_release(ds, *, search_date: str, data_dir: Path) -> dict:
     }
 
 
-def _fmt(value, events=None, n=None) -> str:
-    """A pooled value as the book shows it: a pool with no events, or only events, as counts."""
-    if value is None or value != value:
+def _cell(row, side: str) -> str:
+    """One side of a moved pool as the book shows it (pools of counts as counts)."""
+    value = getattr(row, f"{side}_estimate")
+    if value != value:  # no estimate on this side (a new or a dropped pool)
         return "-"
-    if events is not None and n is not None and events == events and events in (0, n):
-        return f"{int(events)}/{int(n)}"
-    return f"{100 * value:.1f}%"
+    events, n = getattr(row, f"{side}_events"), getattr(row, f"{side}_n")
+    return fmt_rate_cell(
+        events in (0, n),
+        events,
+        n,
+        value,
+        getattr(row, f"{side}_ci_low"),
+        getattr(row, f"{side}_ci_high"),
+    )
 
 
 def describe_moves(moved) -> list[str]:
-    """One line per pool that moves: ``ae/VDZ+aTNF: 19.0% -> 21.3% (changed)``."""
+    """One line per pool that moves: ``ae/VDZ+aTNF: 19.0% (7.3–41.2%) -> ... (moved)``."""
     lines = []
     for row in moved.itertuples(index=False):
         lines.append(
-            f"  {row.outcome}/{row.regimen}: "
-            f"{_fmt(row.old_estimate, row.old_events, row.old_n)} -> "
-            f"{_fmt(row.new_estimate, row.new_events, row.new_n)} ({row.change})"
+            f"  {row.outcome}/{row.regimen}: {_cell(row, 'old')} -> {_cell(row, 'new')} "
+            f"({row.change})"
         )
     return lines
 

@@ -24,7 +24,7 @@ from docutils.nodes import make_id
 from IPython.display import HTML
 
 from .. import paths
-from ..datapackage import Dataset, fingerprint, load_dataset
+from ..datapackage import Dataset, load_dataset
 from ..review.synthesis import synthesis_table
 from .bibliography import latex_escape
 from .formatting import fmt_row
@@ -140,7 +140,7 @@ def release_status(ds: Dataset) -> dict[str, str]:
     if history.empty:
         return {"version": "", "date": "", "search_date": "", "status": "no release"}
     last = history.iloc[-1]
-    same = last["data_sha256"] == fingerprint(ds)  # computed: a view may carry a stale value
+    same = last["data_sha256"] == ds.sha256
     return {
         "version": last["version"],
         "date": last["date"],

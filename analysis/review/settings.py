@@ -113,16 +113,8 @@ METHODS: dict[str, Method] = {
     "bayes_hn2": replace(
         _BAYES, tau_prior_scale=2.0, label="Bayesian binomial-normal (tau ~ HN(2))"
     ),
-    "glmm_hk": Method(
-        model="glmm",
-        transform="logit",
-        tau2="ML",
-        ci="hk",
-        pi="t",
-        cc="none",
-        label="GLMM, t(k-1) CI",
-        degenerate="refuse",
-        pi_min_k=MIN_K_HETEROGENEITY,
+    "glmm_hk": replace(
+        _GLMM_ML, ci="hk", label="GLMM, t(k-1) CI", degenerate="refuse", fallback=None
     ),
     "logit_reml_hk": _LOGIT_REML_HK,
     "logit_pm": replace(_LOGIT_REML_HK, tau2="PM", label="Logit, Paule-Mandel, HK"),
@@ -148,15 +140,8 @@ METHODS: dict[str, Method] = {
         label="Freeman-Tukey, DL (as published)",
         pi_min_k=MIN_K_HETEROGENEITY,
     ),
-    "glmm": Method(
-        model="glmm",
-        transform="logit",
-        tau2="ML",
-        ci="wald",
-        pi="z",
-        cc="none",
-        label="GLMM (logit, Wald)",
-        pi_min_k=MIN_K_HETEROGENEITY,
+    "glmm": replace(
+        _GLMM_ML, pi="z", label="GLMM (logit, Wald)", degenerate="model", fallback=None
     ),
 }
 

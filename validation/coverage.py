@@ -31,6 +31,8 @@ from analysis.review.settings import METHODS  # noqa: E402
 
 REPS = 500
 P_TRUE = 0.3
+#: Courses per study: drawn uniformly from N_MIN to N_MAX.
+N_MIN, N_MAX = 5, 20
 SETTINGS = [(k, tau) for tau in (0.5, 1.0) for k in (2, 3, 4)]
 INTERVALS = {
     "bayes": METHODS["bayes"],
@@ -42,7 +44,7 @@ INTERVALS = {
 def main() -> int:
     """Print the coverage table as CSV."""
     mu = np.log(P_TRUE / (1 - P_TRUE))
-    print("k,tau,method,reps,modelled,failed,coverage,mcse,median_width")
+    print("k,tau,method,reps,modelled,failed,coverage,mcse,median_width,p_true,n_min,n_max")
     for index, (k, tau) in enumerate(SETTINGS):
         rng = np.random.default_rng(1700 + index)
         hits = {m: [] for m in INTERVALS}
@@ -50,7 +52,7 @@ def main() -> int:
         failed = dict.fromkeys(INTERVALS, 0)
         modelled = 0
         for _ in range(REPS):
-            n = rng.integers(5, 21, k)
+            n = rng.integers(N_MIN, N_MAX + 1, k)
             theta = mu + tau * rng.standard_normal(k)
             x = rng.binomial(n, 1 / (1 + np.exp(-theta)))
             if x.sum() == 0 or x.sum() == n.sum():
@@ -69,7 +71,8 @@ def main() -> int:
             c = h.mean()
             print(
                 f"{k},{tau:g},{name},{REPS},{modelled},{failed[name]},{c:.4f},"
-                f"{np.sqrt(c * (1 - c) / h.size):.4f},{np.median(widths[name]):.4f}"
+                f"{np.sqrt(c * (1 - c) / h.size):.4f},{np.median(widths[name]):.4f},"
+                f"{P_TRUE:g},{N_MIN},{N_MAX}"
             )
         sys.stdout.flush()
     return 0

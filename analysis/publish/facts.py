@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from scipy import special
 
@@ -239,7 +240,10 @@ def method_facts() -> dict[str, str]:
     level and the fewest studies with a prediction interval, of the primary analysis's
     GLMM; ``bayes_max_k`` and ``glmm_min_k`` (the split of the primary analysis by pool
     size), ``bayes_tau_scale``, ``bayes_mu_sd``, ``bayes_pi_min_k`` and
-    ``bayes_prior_scales`` (the half-normal scales of the prior-sensitivity rows).
+    ``bayes_prior_scales`` (the half-normal scales of the prior-sensitivity rows); what the
+    priors mean for a proportion: ``bayes_mu_low_pct`` / ``bayes_mu_high_pct`` (95% of the
+    mean's prior mass), ``bayes_tau_median`` and ``bayes_tau_median_odds`` (the odds ratio
+    of a study one prior-median SD above the mean), ``bayes_tau_above_2_pct``.
     """
     primary = METHODS[PRIMARY]
     facts = {f"{key}_label": describe_method(method) for key, method in METHODS.items()}
@@ -255,6 +259,15 @@ def method_facts() -> dict[str, str]:
     facts["bayes_prior_scales"] = " and ".join(
         f"{METHODS[key].tau_prior_scale:g}" for key in ("bayes_hn05", "bayes_hn2")
     )
+    # what the priors mean on the scale of a proportion (computed, never typed)
+    z = float(special.ndtri(0.975))
+    facts["bayes_mu_low_pct"] = f"{100 * special.expit(-z * bayes.mu_prior_sd):.0f}%"
+    facts["bayes_mu_high_pct"] = f"{100 * special.expit(z * bayes.mu_prior_sd):.0f}%"
+    tau_median = bayes.tau_prior_scale * float(special.ndtri(0.75))  # half-normal median
+    facts["bayes_tau_median"] = f"{tau_median:.2f}"
+    facts["bayes_tau_median_odds"] = f"{np.exp(tau_median):.1f}"
+    tail = 2 * float(special.ndtr(-2 / bayes.tau_prior_scale))  # P(tau > 2)
+    facts["bayes_tau_above_2_pct"] = f"{100 * tail:.0f}%"
     return facts
 
 
@@ -605,4 +618,26 @@ def population_facts(ds: Dataset) -> dict[str, str]:
             int(pd.to_numeric(table["prior_advanced_median"], errors="coerce").notna().sum())
         ),
         "pt_regression": regression,
+    }
+
+
+def read_coverage(folder: Path | str | None = None) -> pd.DataFrame:
+    """``validation/coverage.csv``: the coverage simulation of ``validation/coverage.py``."""
+    return pd.read_csv(Path(folder or paths.VALIDATION) / "coverage.csv")
+
+
+def coverage_facts(folder: Path | str | None = None) -> dict[str, str]:
+    """The settings of the coverage simulation, read from its output (never typed).
+
+    Keys ``coverage_ks`` (``"2 to 4"``), ``coverage_n`` (``"5 to 20"``), ``coverage_p_true``
+    (``"30%"``), ``coverage_taus`` (``"0.5 or 1"``) and ``coverage_reps``.
+    """
+    frame = read_coverage(folder)
+    taus = sorted(frame["tau"].unique())
+    return {
+        "coverage_ks": f"{frame['k'].min()} to {frame['k'].max()}",
+        "coverage_n": f"{frame['n_min'].min()} to {frame['n_max'].max()}",
+        "coverage_p_true": f"{100 * frame['p_true'].iloc[0]:g}%",
+        "coverage_taus": " or ".join(f"{t:g}" for t in taus),
+        "coverage_reps": fmt_count(int(frame["reps"].iloc[0])),
     }

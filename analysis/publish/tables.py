@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from .. import paths
 from ..datapackage import Dataset
 from ..engine.results import PooledProportion
 from ..review.certainty import DOMAINS, ROB_DOMAINS, RULES, study_risk
@@ -14,7 +11,7 @@ from ..review.reproduction import ROUNDING
 from ..review.sensitivity import COMPARED
 from ..review.settings import METHODS, PRIMARY, PRIMARY_LABEL, heterogeneity_estimable
 from ..review.synthesis import MIXED, OUTCOMES, RegimenSynthesis, study_units
-from .facts import describe_method, rule_facts
+from .facts import describe_method, read_coverage, rule_facts
 from .formatting import (
     MISSING,
     NOT_REPORTED,
@@ -505,7 +502,7 @@ def coverage_table(folder=None) -> pd.DataFrame:
     replicates the GLMM could not fit. Read from ``validation/coverage.csv``; nothing is
     simulated at build time.
     """
-    frame = pd.read_csv(Path(folder or paths.VALIDATION) / "coverage.csv")
+    frame = read_coverage(folder)
     return pd.DataFrame(
         {
             "Studies": frame["k"],

@@ -196,7 +196,7 @@ def generate_pages(root: Path, work: Path, env: dict) -> list[Path]:
     folder = work / "generated" / GENERATED
     if folder.exists():
         shutil.rmtree(folder)
-    cmd = [sys.executable, "-m", "analysis.publish.pages", str(folder)]
+    cmd = [sys.executable, "-m", "analysis.publish.chapters.combinations", str(folder)]
     if _run(cmd, env):
         raise RuntimeError("the combination pages could not be generated")
     return sorted(folder.glob("*.md"))

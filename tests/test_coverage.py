@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import paths
-from analysis.publish.tables import coverage_table
+from analysis.publish.chapters.methods import coverage_table
 
 
 def test_coverage_csv_covers_every_setting_and_interval():

@@ -12,8 +12,7 @@ from packages import write_package
 
 import analysis as an
 from analysis.engine.pooling import pool_proportions
-from analysis.publish import facts as pf
-from analysis.publish import tables
+from analysis.publish.chapters import certainty as pf
 from analysis.publish.formatting import fmt_i2
 from analysis.review import certainty as grade
 from analysis.review.settings import METHODS, MIN_K_HETEROGENEITY, THRESHOLDS
@@ -281,7 +280,7 @@ def test_floor_is_very_low():
 
 
 def test_every_rule_is_one_sentence_with_a_source_and_its_numbers_filled_in():
-    table = tables.grade_rules_table()
+    table = pf.grade_rules_table()
     assert list(table.columns) == ["Domain", "Rule", "Source"]
     assert set(grade.DOMAINS) <= {
         d.lower().replace(" ", "_") for d in table["Domain"]
@@ -352,7 +351,7 @@ def test_the_any_combination_pool_has_a_certainty(ds):
     assert overall["certainty"] in grade.LEVELS.values()
     # without assessments every study counts as unclear: serious risk of bias
     assert overall["risk_of_bias"] == 1
-    shown = tables.grade_table(frame.reset_index())
+    shown = pf.grade_table(frame.reset_index())
     assert "Any combination" in set(shown["Combination"])
     facts = pf.grade_facts(frame.reset_index())
     assert facts["grade_n"] == str(len(frame))

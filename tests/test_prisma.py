@@ -15,8 +15,8 @@ import pytest  # noqa: E402
 
 from analysis.datapackage import load_dataset, validate_data_dir  # noqa: E402
 from analysis.publish import searches  # noqa: E402
-from analysis.publish.figures import flow_diagram, prisma_diagram  # noqa: E402
 from analysis.publish.formatting import NOT_REPORTED  # noqa: E402
+from analysis.publish.searches import flow_diagram, prisma_diagram  # noqa: E402
 from analysis.review.selection import search_flows  # noqa: E402
 from tests.packages import write_package, write_searches  # noqa: E402
 

@@ -3,7 +3,7 @@
 import pytest
 
 from analysis.datapackage.load import load_dataset
-from analysis.publish.tables import reproduction_table
+from analysis.publish.chapters.reproduction import reproduction_table
 from analysis.review import reproduction
 
 

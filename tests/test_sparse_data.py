@@ -13,8 +13,7 @@ from packages import write_package
 
 import analysis as an
 from analysis.engine.pooling import NotEstimableError, pool_proportions
-from analysis.publish.facts import rates_sentence
-from analysis.publish.tables import summary_table
+from analysis.publish.chapters.outcomes import rates_sentence, summary_table
 from analysis.review.settings import METHODS
 from analysis.review.synthesis import any_combination_rows, outcome_rows
 

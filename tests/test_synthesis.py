@@ -165,7 +165,7 @@ def test_formatting():
 
 
 def test_leave_one_out_table_on_two_studies(ds):
-    from analysis.publish.tables import influence_display
+    from analysis.publish.chapters.robustness import influence_display
     from analysis.review.robustness import influence_table
 
     table = influence_table(ds)

@@ -4,7 +4,7 @@ import pytest
 from packages import write_package
 
 import analysis as an
-from analysis.publish import facts as pf
+from analysis.publish.chapters import methods as pf
 from analysis.review.synthesis import _unit, count_units, study_units
 
 

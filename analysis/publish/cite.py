@@ -341,7 +341,16 @@ def cite_this(
     return HTML(cite_block(chapter, ds, facts=facts, results=results, title=title))
 
 
+def cite_page(page, ds: Dataset | None = None):
+    """The "Cite this chapter" block of an :class:`analysis.publish.page.Page`.
+
+    Its facts and results get anchors, as :func:`cite_this` gives them.
+    """
+    return cite_this(page.name, ds, facts=page.facts, results=page.results, title=page.title)
+
+
 __all__ = [
+    "cite_page",
     "citation_metadata",
     "cite_block",
     "cite_this",

@@ -16,6 +16,8 @@ DASH = "\u2013"
 MISSING = "\u2014"
 #: What a count no source states is shown as.
 NOT_REPORTED = "not reported"
+#: Wording of an empty list in prose ("studies removed: none").
+NONE = "none"
 
 
 def fmt_pct(p: float, digits: int = 1) -> str:
@@ -148,6 +150,14 @@ def fmt_studies(k: int) -> str:
 def fmt_evidence(k: int, n: int) -> str:
     """What stands behind a number: ``'2 studies, 16 courses'``."""
     return f"{fmt_studies(k)}, {fmt_courses(n)}"
+
+
+def fmt_list(items) -> str:
+    """Items in prose: ``'a'``, ``'a and b'``, ``'a, b and c'`` (``NONE`` if there are none)."""
+    items = [str(i) for i in items]
+    if not items:
+        return NONE
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def fmt_reported(value, missing: str = NOT_REPORTED) -> str:

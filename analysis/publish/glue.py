@@ -129,11 +129,13 @@ def glue_markdown(key: str, text: str) -> None:
 
 
 def glue_page(page) -> None:
-    """Glue everything a :class:`analysis.publish.pages.CombinationPage` shows."""
+    """Glue everything an :class:`analysis.publish.page.Page` shows, each under its key."""
     glue_facts(page.facts)
     for key, table in page.tables.items():
-        glue_table(key, table, interactive=False, wide=True, fit=True)
+        glue_table(key, table.frame, interactive=table.interactive, wide=table.wide, fit=table.fit)
     for key, figure in page.figures.items():
         glue_figure(key, figure)
-    for key, markup in getattr(page, "html", {}).items():
+    for key, markup in page.html.items():
         glue_html(key, markup)
+    for key, text in page.markdown.items():
+        glue_markdown(key, text)

@@ -68,7 +68,7 @@ class Rule:
     """One certainty rule: its domain, its sentence and its source.
 
     ``sentence`` may name thresholds as ``{key}`` (keys of :func:`rule_thresholds`, put
-    into words by :func:`analysis.publish.facts.rule_facts`); it is one sentence.
+    into words by :func:`analysis.publish.chapters.certainty.rule_facts`); it is one sentence.
     """
 
     domain: str

@@ -1,7 +1,7 @@
 """Differences between regimens, influence of single studies, and small-study effects.
 
 Every function returns numbers (proportions on the 0-1 scale, p-values as floats); the
-book's tables format them (:mod:`analysis.publish.tables`).
+Robustness chapter formats them (:mod:`analysis.publish.chapters.robustness`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""A page per combination, generated from the data at build time.
+"""The Combinations chapter and a page per combination, generated from the data at build time.
 
 :func:`write_combination_pages` writes one MyST notebook per combination
 (``combinations/<slug>.md``) into the book copy that the build executes; each page calls
 :func:`combination_page` and glues what it returns: its six outcomes at a glance (rate,
 evidence, certainty and why, the 2026 review's figure), its studies (design, population,
 disease, time points, risk of bias, marks) and a forest plot per outcome with data.
+:func:`page` is the chapter that lists them.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..datapackage import Dataset
-from ..review.certainty import DOMAINS, ROB_DOMAINS, certainty_frame, read_risk_of_bias
-from ..review.summary import combinations, slug, summary_of_findings
-from ..review.synthesis import (
+from ...datapackage import Dataset
+from ...review.certainty import DOMAINS, ROB_DOMAINS, certainty_frame, read_risk_of_bias
+from ...review.summary import combinations, slug, summary_of_findings
+from ...review.synthesis import (
     MARKS,
     OUTCOMES,
     from_target_review,
@@ -26,15 +27,10 @@ from ..review.synthesis import (
     synthesise,
     with_cointervention,
 )
-from .forest import forest_plot
-from .formatting import (
-    MISSING,
-    fmt_courses,
-    fmt_evidence,
-    fmt_rate_cell,
-    fmt_studies,
-)
-from .sof import SHORT, SYMBOLS, sof_legend
+from ..forest import forest_plot
+from ..formatting import MISSING, fmt_courses, fmt_evidence, fmt_rate_cell, fmt_studies
+from ..page import Page
+from ..sof import SHORT, SYMBOLS, sof_legend
 
 _RATING = {0: "", 1: "\u22121", 2: "\u22122"}
 #: Columns of a combination page's studies table.
@@ -53,34 +49,18 @@ _ROB = {"low": "low", "high": "HIGH", "unclear": "unclear"}
 
 
 @dataclass
-class CombinationPage:
-    """Everything one combination page shows (glued by :func:`analysis.publish.glue.glue_page`).
+class CombinationPage(Page):
+    """Everything one combination page shows (a :class:`~analysis.publish.page.Page`).
 
     Attributes
     ----------
-    regimen, title : str
-        The regimen label and the page title.
-    facts : dict
-        Text facts for the prose (``comb_*`` keys).
-    tables : dict
-        Key -> DataFrame of text.
-    figures : dict
-        Key -> matplotlib Figure (one forest plot per outcome with data).
-    alt : dict
-        Figure key -> alt text describing the figure.
-    html : dict
-        Key -> HTML built here (escaped): the certainty legend.
+    regimen : str
+        The regimen label.
     outcomes : list
-        Outcomes with data, in the book's order.
+        Outcomes with data, in the book's order (one forest plot each).
     """
 
-    regimen: str
-    title: str
-    facts: dict = field(default_factory=dict)
-    tables: dict = field(default_factory=dict)
-    figures: dict = field(default_factory=dict)
-    alt: dict = field(default_factory=dict)
-    html: dict = field(default_factory=dict)
+    regimen: str = ""
     outcomes: list = field(default_factory=list)
 
 
@@ -196,11 +176,12 @@ def combination_page(ds: Dataset, regimen: str) -> CombinationPage:
     frame = frame[frame["regimen"] == regimen]
     grade = certainty_frame(ds)
     grade = grade[grade["regimen"] == regimen].set_index(["regimen", "outcome"])
-    page = CombinationPage(regimen, title)
-    page.tables["glance_table"] = _glance(frame, grade)
+    page = CombinationPage(f"combinations/{slug(regimen)}", title, regimen=regimen)
+    shown = {"interactive": False, "wide": True, "fit": True}
+    page.table("glance_table", _glance(frame, grade), **shown)
     page.html["cert_legend"] = sof_legend(link_prefix="../")
     studies = _studies(ds, regimen, read_risk_of_bias(ds.data_dir))
-    page.tables["studies_table"] = studies
+    page.table("studies_table", studies, **shown)
     for outcome in OUTCOMES:
         syn = synthesise(ds, outcome)
         if regimen in syn.pools:
@@ -305,7 +286,7 @@ outcomes its later report lacks.
 {figures}
 ```{{code-cell}} ipython3
 :tags: [remove-input]
-an.cite_this("combinations/{name}", ds, facts=page.facts, title=page.title)
+an.cite_page(page, ds)
 ```
 '''
 
@@ -346,15 +327,26 @@ def combinations_markdown(ds: Dataset, sof: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def page(ds: Dataset) -> Page:
+    """The Combinations chapter: ``n_combinations`` and ``combinations_list`` (MyST links)."""
+    sof = summary_of_findings(ds)
+    page = Page("combinations", facts={"n_combinations": str(sof["regimen"].nunique())})
+    page.markdown["combinations_list"] = combinations_markdown(ds, sof)
+    return page
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m analysis.publish.pages FOLDER``: write the combination pages into FOLDER."""
+    """Write the combination pages into FOLDER.
+
+    ``python -m analysis.publish.chapters.combinations FOLDER``
+    """
     import sys
 
-    from ..datapackage import load_dataset
+    from ...datapackage import load_dataset
 
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -m analysis.publish.pages FOLDER", file=sys.stderr)
+        print("usage: python -m analysis.publish.chapters.combinations FOLDER", file=sys.stderr)
         return 2
     for path in write_combination_pages(load_dataset(), argv[0]):
         print(f"pages: wrote {path}")

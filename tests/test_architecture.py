@@ -22,16 +22,27 @@ def test_import_linter_contracts_are_kept():
     assert "4 kept, 0 broken" in result.stdout
 
 
-def test_import_linter_catches_the_engine_importing_the_review(tmp_path):
+def _lint_with_import(tmp_path, module: str, line: str):
+    """Lint a copy of the package in which ``module`` (a path under analysis/) adds ``line``."""
     shutil.copytree(
         paths.ROOT / "analysis", tmp_path / "analysis", ignore=shutil.ignore_patterns("__pycache__")
     )
     shutil.copy(paths.ROOT / "pyproject.toml", tmp_path)
-    pooling = tmp_path / "analysis" / "engine" / "pooling.py"
-    pooling.write_text(pooling.read_text() + "\nfrom ..review import settings  # noqa\n")
-    result = _lint(tmp_path)
+    source = tmp_path / "analysis" / module
+    source.write_text(source.read_text() + f"\n{line}  # noqa\n")
+    return _lint(tmp_path)
+
+
+def test_import_linter_catches_the_engine_importing_the_review(tmp_path):
+    result = _lint_with_import(tmp_path, "engine/pooling.py", "from ..review import settings")
     assert result.returncode == 1
     assert "analysis.engine.pooling -> analysis.review.settings" in result.stdout
+
+
+def test_import_linter_catches_a_shared_module_importing_a_page(tmp_path):
+    result = _lint_with_import(tmp_path, "publish/sof.py", "from .chapters import outcomes")
+    assert result.returncode == 1
+    assert "analysis.publish.sof -> analysis.publish.chapters.outcomes" in result.stdout
 
 
 def test_importing_the_engine_loads_no_plotting_notebook_or_data_library():
@@ -68,15 +79,3 @@ def test_only_the_data_package_layer_reads_data_files():
                 if "read_csv(" in line and "data" in line.lower():
                     offenders.append(f"{path.relative_to(paths.ROOT)}:{number}")
     assert offenders == []
-
-
-def test_import_linter_catches_a_shared_module_importing_a_page(tmp_path):
-    shutil.copytree(
-        paths.ROOT / "analysis", tmp_path / "analysis", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    shutil.copy(paths.ROOT / "pyproject.toml", tmp_path)
-    sof = tmp_path / "analysis" / "publish" / "sof.py"
-    sof.write_text(sof.read_text() + "\nfrom .chapters import outcomes  # noqa\n")
-    result = _lint(tmp_path)
-    assert result.returncode == 1
-    assert "analysis.publish.sof -> analysis.publish.chapters.outcomes" in result.stdout

@@ -70,6 +70,17 @@ INPUTS = (
 _NOT_INPUTS = ("_build", "__pycache__", "*.ipynb", ".jupyter_cache")
 
 
+def _not_inputs(top: Path):
+    """``copytree`` ignore: outputs, and ``top/combinations/`` (pages a stock build wrote)."""
+    outputs = shutil.ignore_patterns(*_NOT_INPUTS)
+
+    def ignore(folder, names):
+        skipped = outputs(folder, names)
+        return skipped | ({GENERATED} if Path(folder) == top else set())
+
+    return ignore
+
+
 def copy_inputs(root: Path, dest: Path) -> Path:
     """Copy the build's :data:`INPUTS` from ``root`` to ``dest`` (no outputs, no caches).
 
@@ -79,7 +90,7 @@ def copy_inputs(root: Path, dest: Path) -> Path:
     for name in INPUTS:
         src = root / name
         if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(*_NOT_INPUTS))
+            shutil.copytree(src, dest / name, ignore=_not_inputs(src))
         elif src.exists():
             shutil.copy2(src, dest / name)
     return dest
@@ -105,8 +116,10 @@ def _files(folder: Path, pattern: str = "*") -> list[Path]:
 def fingerprint(root: Path) -> dict:
     """Hash every input of the build, grouped by what a change to it invalidates."""
     book = root / "book"
-    chapters = _files(book, "*.md")
-    config = [p for p in _files(book) if p.suffix != ".md"] + [
+    # book/combinations/ holds pages a stock jupyter-book build generated: not inputs
+    ours = [p for p in _files(book) if p.relative_to(book).parts[0] != GENERATED]
+    chapters = [p for p in ours if p.suffix == ".md"]
+    config = [p for p in ours if p.suffix != ".md"] + [
         p for p in (root / "CITATION.cff",) if p.exists()
     ]
     code = (
@@ -214,7 +227,7 @@ def prepare_sources(
     book = root / "book"
     src.mkdir(parents=True, exist_ok=True)
     for path in book.iterdir():
-        if path.name in ("_build",) or path.suffix == ".md":
+        if path.name in ("_build", GENERATED) or path.suffix == ".md":
             continue
         if path.is_dir():
             shutil.copytree(

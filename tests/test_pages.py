@@ -1,5 +1,6 @@
 """Pages as objects: every chapter is one cell that glues its page, built in one module."""
 
+import os
 import re
 
 import pytest
@@ -81,3 +82,26 @@ def test_a_combination_page_is_a_page_named_by_its_path(real_dataset):
     assert page.name.startswith("combinations/") and page.title.startswith(regimen)
     assert {"glance_table", "studies_table"} <= set(page.tables)
     assert all(not t.interactive and t.wide and t.fit for t in page.tables.values())
+
+
+def test_combination_pages_are_rewritten_only_when_changed_and_stale_ones_removed(
+    real_dataset, tmp_path
+):
+    from analysis.publish.chapters.combinations import write_combination_pages
+
+    stale = tmp_path / "a-combination-no-longer-in-the-data.md"
+    stale.write_text("old page")
+    other = tmp_path / "notes.txt"
+    other.write_text("not a page")
+    first = write_combination_pages(real_dataset, tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*.md")) == sorted(p.name for p in first)
+    assert len(first) == len(an.combinations(real_dataset))
+    assert not stale.exists() and other.exists()
+
+    kept, changed = first[0], first[1]
+    changed.write_text("edited by hand")
+    os.utime(kept, ns=(1, 1))  # an old time stamp: rewriting would renew it
+    second = write_combination_pages(real_dataset, tmp_path)
+    assert second == first
+    assert kept.stat().st_mtime_ns == 1
+    assert changed.read_text() != "edited by hand"

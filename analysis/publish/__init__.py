@@ -1,5 +1,8 @@
 """What readers get, from the numbers of :mod:`analysis.review`.
 
-Tables, figures, facts and glue for the book, cite blocks, releases and What's New,
-downloads and the bibliography. Nothing imports this layer.
+:mod:`analysis.publish.chapters` has one module per page of the book, each building its
+:class:`~analysis.publish.page.Page`; beside it are the pieces several pages share
+(wording, forest plots, the summary of findings, the searches, glue, cite blocks,
+releases and What's New, versions, downloads, the bibliography). Nothing imports this
+layer.
 """

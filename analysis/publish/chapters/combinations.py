@@ -292,15 +292,28 @@ an.cite_page(page, ds)
 
 
 def write_combination_pages(ds: Dataset, folder: Path | str) -> list[Path]:
-    """Write a page per combination into ``folder`` (the executed copy of the book)."""
+    """Write a page per combination into ``folder``, and only those.
+
+    A page whose text is unchanged is not rewritten (its time stamp stays, so a build does
+    not re-execute it); pages of combinations no longer in the data are removed.
+
+    Returns
+    -------
+    list of Path
+        Every page of the folder, one per combination.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for regimen in combinations(ds):
         outcomes = [o for o in OUTCOMES if regimen in synthesise(ds, o).pools]
         path = folder / f"{slug(regimen)}.md"
-        path.write_text(page_source(regimen, outcomes), encoding="utf-8")
+        text = page_source(regimen, outcomes)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
         written.append(path)
+    for stale in set(folder.glob("*.md")) - set(written):
+        stale.unlink()
     return written
 
 

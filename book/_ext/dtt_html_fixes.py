@@ -22,10 +22,12 @@ For accessibility (axe-core, light and dark, in ``tests/test_browser.py``) and a
 on a phone, :func:`postprocess_site` rewrites the written pages once the build has finished:
 the sidebar's expand toggles get a name, the bibliography's citation list loses a
 ``role="list"`` whose children are not list items, the theme's 1.45 MB ``fontawesome.js``
-is dropped (the icon webfont of the theme's stylesheet draws the same icons), and figure
-images get their size and ``loading="lazy"``. :func:`page_assets` loads itables' bundle
-only on pages with an interactive table and gives every page a description; the scroll
-boxes of interactive tables are made focusable (:data:`SCROLL_FOCUS`).
+is dropped (the icon webfont of the theme's stylesheet draws the same icons), so are the
+search index and its language data on every page but the search page while the theme's
+search-as-you-type is off (:data:`_SEARCH_DATA`), and figure images get their size and
+``loading="lazy"``. :func:`page_assets` loads the DataTables bundle only on pages with an
+interactive table and gives every page a description; the scroll boxes of interactive
+tables are made focusable (:data:`SCROLL_FOCUS`).
 
 ``tests/test_browser.py`` loads every page in Chromium and fails on any console error.
 """
@@ -182,6 +184,17 @@ def page_assets(app, pagename, templatename, context, doctree):
 _FONTAWESOME_JS = re.compile(
     r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>'
 )
+#: pydata-sphinx-theme loads Sphinx's search (``searchtools.js``, ``language_data.js``,
+#: ``searchindex.js``) on every page for its search-as-you-type, even when that is off
+#: (``DOCUMENTATION_OPTIONS.search_as_you_type = false``): then only the search page
+#: searches, and every other page loads the index (0.09 MB and growing) for nothing.
+#: ``searchtools.js`` stays (21 kB), so that pages behave as before (Sphinx's highlighting of
+#: searched words looks for it).
+_SEARCH_DATA = re.compile(
+    r'\s*<script src="(?:\.\./)*_static/language_data\.js"></script>'
+    r'\s*<script src="(?:\.\./)*searchindex\.js"></script>'
+)
+_SEARCH_AS_YOU_TYPE_OFF = "DOCUMENTATION_OPTIONS.search_as_you_type = false;"
 _TOGGLE = re.compile(
     r'(<a class="[^"]*" href="[^"]*">([^<]*)</a><details(?: open="open")?>)'
     r"<summary>"
@@ -231,6 +244,8 @@ def _sized_image(match, page: Path) -> str:
 def postprocess_page(text: str, page: Path) -> str:
     """One written page with the fixes of :func:`postprocess_site` (idempotent)."""
     text = _FONTAWESOME_JS.sub("", text)
+    if page.name != "search.html" and _SEARCH_AS_YOU_TYPE_OFF in text:
+        text = _SEARCH_DATA.sub("", text)
     text = _TOGGLE.sub(
         lambda m: (
             m.group(1) + f'<summary aria-label="Show or hide the pages under {m.group(2).strip()}">'

@@ -1,4 +1,9 @@
-"""Shared fixtures: a real build of the whole book in a temporary copy of the repository."""
+"""Shared fixtures: real builds of the whole book in temporary copies of the repository.
+
+``repo`` is one build of the working tree; ``releases`` is a throw-away git repository with
+two releases cut, tagged and built from their tags under ``v/`` (``make versions``). Both
+are session-wide: the browser test and the version tests look at the same builds.
+"""
 
 import hashlib
 import importlib.util
@@ -8,6 +13,7 @@ import subprocess
 import sys
 from html import unescape
 
+import pandas as pd
 import pytest
 from hypothesis import settings
 
@@ -91,3 +97,116 @@ def repo(tmp_path_factory):
     result = build(root)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return root
+
+
+#: The combination whose adverse-event count differs between the two releases of
+#: ``releases``.
+REGIMEN = "VDZ+UST"
+
+
+def git(root, *args):
+    """Run git in ``root`` as a throw-away author (checked)."""
+    subprocess.run(
+        ["git", "-C", str(root), *args],
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.org",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.org",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(root),
+        },
+    )
+
+
+def _release(root, date):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(root / "scripts" / "release.py"),
+            "--root",
+            str(root),
+            "--search-date",
+            "2026-12-02",
+            "--review-version",
+            "living",
+            "--date",
+            date,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return re.search(r"release (\d+\.\d+\.\d+)", result.stdout).group(1)
+
+
+def _commit_and_tag(root, version):
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", f"release {version}")
+    git(root, "tag", f"v{version}")
+
+
+def build_versions(root, *versions):
+    """Run scripts/build_versions.py on ``root`` for ``versions``; the CompletedProcess."""
+    return subprocess.run(
+        [
+            sys.executable,
+            str(root / "scripts" / "build_versions.py"),
+            "--root",
+            str(root),
+            "--only",
+            *versions,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+
+
+def _ae_rate(root):
+    import analysis as an
+
+    pool = an.synthesise(an.load_dataset(root / "data"), "ae").pools[REGIMEN]
+    return an.fmt_pct(pool.estimate)
+
+
+@pytest.fixture(scope="session")
+def releases(tmp_path_factory):
+    """Two releases built from their tags: ``(root, first, second, old_rate, new_rate)``.
+
+    In a throw-away git repository (a copy of this one), release ``first`` is cut and
+    tagged, an adverse-event count of :data:`REGIMEN` is changed and release ``second`` cut
+    and tagged; the latest is built (``make book``) and ``scripts/build_versions.py``
+    builds both releases from their tags into ``book/_build/html/v/<version>/``.
+    ``old_rate`` and ``new_rate`` are that combination's pooled adverse-event rate in each.
+    """
+    root = copy_repo(tmp_path_factory.mktemp("versions") / "repo")
+    (root / ".gitignore").write_text("book/_build/\n__pycache__/\n")
+    git(root, "init", "-q")
+    first = _release(root, "2026-12-02")
+    _commit_and_tag(root, first)
+    old_rate = _ae_rate(root)
+
+    outcomes = pd.read_csv(root / "data" / "outcomes.csv", dtype=str, keep_default_na=False)
+    arms = pd.read_csv(root / "data" / "arms.csv", dtype=str, keep_default_na=False)
+    arm = arms.loc[arms["regimen"] == REGIMEN, "arm_id"]
+    row = outcomes.index[
+        (outcomes["outcome"] == "ae")
+        & outcomes["arm_id"].isin(arm)
+        & (outcomes["analysed"] == "true")
+    ][0]
+    total = int(outcomes.at[row, "total"])
+    outcomes.at[row, "events"] = str(total if int(outcomes.at[row, "events"]) < total else 0)
+    outcomes.to_csv(root / "data" / "outcomes.csv", index=False, lineterminator="\n")
+    second = _release(root, "2026-12-03")
+    _commit_and_tag(root, second)
+    new_rate = _ae_rate(root)
+    assert old_rate != new_rate
+
+    result = build(root)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    versions = build_versions(root, first, second)
+    assert versions.returncode == 0, versions.stdout[-3000:] + versions.stderr[-3000:]
+    return root, first, second, old_rate, new_rate

@@ -4,120 +4,26 @@ In a throw-away git repository (a copy of this one), release 3.0.0 is cut and ta
 adverse-event count is then changed and release 3.1.0 cut and tagged, and
 ``scripts/build_versions.py`` builds both from their tags after ``make book``'s build of
 the latest. The old release must still show its own pooled rate, say that it is not the
-latest (linking to it), and give a cite URL that resolves inside the built site.
+latest (linking to it), and give a cite URL that resolves inside the built site. The
+repository is the session-wide ``releases`` fixture of ``conftest.py``: the browser test
+(``tests/test_browser.py``) opens every page of the old release from the same build.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
-from conftest import build, copy_repo, page, page_text
+from conftest import build_versions, page, page_text
 
 pytestmark = pytest.mark.slow
 
-REGIMEN = "VDZ+UST"
-
-
-def _git(root, *args):
-    subprocess.run(
-        ["git", "-C", str(root), *args],
-        check=True,
-        capture_output=True,
-        env={
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@example.org",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@example.org",
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(root),
-        },
-    )
-
-
-def _release(root, date):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(root / "scripts" / "release.py"),
-            "--root",
-            str(root),
-            "--search-date",
-            "2026-12-02",
-            "--review-version",
-            "living",
-            "--date",
-            date,
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return re.search(r"release (\d+\.\d+\.\d+)", result.stdout).group(1)
-
-
-def _commit_and_tag(root, version):
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", f"release {version}")
-    _git(root, "tag", f"v{version}")
-
-
-def _build_versions(root, *versions):
-    return subprocess.run(
-        [
-            sys.executable,
-            str(root / "scripts" / "build_versions.py"),
-            "--root",
-            str(root),
-            "--only",
-            *versions,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-
-
-def _ae_rate(root):
-    import analysis as an
-
-    pool = an.synthesise(an.load_dataset(root / "data"), "ae").pools[REGIMEN]
-    return an.fmt_pct(pool.estimate)
-
 
 @pytest.fixture(scope="module")
-def two_releases(tmp_path_factory):
-    root = copy_repo(tmp_path_factory.mktemp("versions") / "repo")
-    (root / ".gitignore").write_text("book/_build/\n__pycache__/\n")
-    _git(root, "init", "-q")
-    first = _release(root, "2026-12-02")
-    _commit_and_tag(root, first)
-    old_rate = _ae_rate(root)
-
-    outcomes = pd.read_csv(root / "data" / "outcomes.csv", dtype=str, keep_default_na=False)
-    arms = pd.read_csv(root / "data" / "arms.csv", dtype=str, keep_default_na=False)
-    arm = arms.loc[arms["regimen"] == REGIMEN, "arm_id"]
-    row = outcomes.index[
-        (outcomes["outcome"] == "ae")
-        & outcomes["arm_id"].isin(arm)
-        & (outcomes["analysed"] == "true")
-    ][0]
-    total = int(outcomes.at[row, "total"])
-    outcomes.at[row, "events"] = str(total if int(outcomes.at[row, "events"]) < total else 0)
-    outcomes.to_csv(root / "data" / "outcomes.csv", index=False, lineterminator="\n")
-    second = _release(root, "2026-12-03")
-    _commit_and_tag(root, second)
-    new_rate = _ae_rate(root)
-    assert old_rate != new_rate
-
-    result = build(root)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    versions = _build_versions(root, first, second)
-    assert versions.returncode == 0, versions.stdout[-3000:] + versions.stderr[-3000:]
-    return root, first, second, old_rate, new_rate
+def two_releases(releases):
+    """The session's throw-away repository with two releases (``conftest.releases``)."""
+    return releases
 
 
 def test_the_old_release_keeps_its_own_numbers(two_releases):
@@ -155,7 +61,7 @@ def test_the_cite_url_of_a_release_resolves_inside_the_site(two_releases):
 
 def test_a_built_release_is_not_rebuilt(two_releases):
     root, first, _, _, _ = two_releases
-    again = _build_versions(root, first)
+    again = build_versions(root, first)
     assert again.returncode == 0, again.stderr
     assert f"{first} already built (cached)" in again.stdout
     assert "building" not in again.stdout

@@ -105,3 +105,10 @@ def test_combination_pages_are_rewritten_only_when_changed_and_stale_ones_remove
     assert second == first
     assert kept.stat().st_mtime_ns == 1
     assert changed.read_text() != "edited by hand"
+
+
+def test_the_studies_table_shows_words_not_data_codes(real_dataset):
+    table = an.studies_table(real_dataset)
+    for column in ("Design", "Report", "Population", "Disease"):
+        coded = table.loc[table[column].str.contains("_"), column].tolist()
+        assert coded == [], f"{column}: {coded}"

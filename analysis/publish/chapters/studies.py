@@ -69,7 +69,7 @@ def studies_table(ds: Dataset) -> pd.DataFrame:
             "Design": table["design"].str.replace("_", " "),
             "Report": table["publication_type"].str.replace("_", " "),
             "Population": table["population"].str.replace("_", " "),
-            "Disease": table["disease"],
+            "Disease": table["disease"].str.replace("_", " "),
             "Regimens": table["regimens"],
             "Unit of counts": table["units"],
             "Review": table["review_version"],

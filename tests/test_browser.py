@@ -16,7 +16,8 @@ network. Checked: no console error or uncaught exception, no failed local reques
 broken image, no page wider than the screen, every figure vector or sharp with an alt text
 that is not a file name, the summary of findings names every combination with data and
 links its page, every internal link and fragment resolves, the forest plots are rendered, a
-glued headline number, the cite block and the downloads are present, the version banner is
+glued headline number, the cite block and the downloads are present, the summary of findings
+scrolls sideways at neither width, the version banner is
 shown whole with text of enough contrast, an archived page names its release, links the
 latest and cites its own address, and axe-core (``axe-playwright-python``) finds no
 critical or serious accessibility violation in either scheme at either width. Full-page
@@ -227,6 +228,12 @@ JS_REPORT = """() => {
   sof: Array.from(document.querySelectorAll('table.dtt-sof tbody tr')).map(tr => ({
          id: tr.id, head: tr.querySelector('th').innerText, text: tr.innerText,
          links: Array.from(tr.querySelectorAll('a[href]')).map(a => a.href)})),
+  sof_scroll: Array.from(document.querySelectorAll('table.dtt-sof')).map(t => {
+         let wide = t.getBoundingClientRect().right - document.documentElement.clientWidth;
+         for (let el = t; el && el !== document.body; el = el.parentElement)
+           if (getComputedStyle(el).overflowX !== 'visible')  // a box that can scroll
+             wide = Math.max(wide, el.scrollWidth - el.clientWidth);
+         return wide; }),
   banner: box(document.querySelector('.dtt-version')),
   cite: box(document.querySelector('.dtt-cite')),
   };
@@ -402,6 +409,15 @@ def test_no_page_scrolls_sideways_at_1280_or_390(visits):
     wide = {f"{name} @ {w}px {s}": r["overflow"] for (name, w, s), r in visits.items()}
     assert {k: v for k, v in wide.items() if v > 0} == {}
     assert len(wide) >= 4 * (len(CHAPTERS) + 1)  # every chapter and a combination page
+
+
+def test_the_summary_of_findings_needs_no_sideways_scrolling(visits):
+    """The summary of findings (home page, latest and archived) fits the screen at both
+    widths: neither the table nor any box around it scrolls sideways."""
+    shown = {(n, w, s): r["sof_scroll"] for (n, w, s), r in visits.items() if r["sof_scroll"]}
+    assert {key[0] for key in shown} >= {"intro"}
+    wide = {f"{n} @ {w}px {s}": v for (n, w, s), v in shown.items() if max(v) > 0.5}
+    assert wide == {}
 
 
 def test_every_page_of_an_archived_release_is_visited(visits, archive):

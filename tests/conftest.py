@@ -44,12 +44,19 @@ CHAPTERS = (
     "combinations",
     "subgroups",
 )
+
+
+def load_script(path):
+    """A Python file that is not part of the package (a script, a Sphinx extension), loaded
+    as a module named after it."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 #: scripts/build_book.py, loaded as a module (it is a script, not part of the package).
-_spec = importlib.util.spec_from_file_location(
-    "build_book", paths.ROOT / "scripts" / "build_book.py"
-)
-build_book = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build_book)
+build_book = load_script(paths.ROOT / "scripts" / "build_book.py")
 
 
 def build(root):

@@ -7,11 +7,11 @@ checks need neither npm nor a browser. ``tests/test_browser.py`` checks that the
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import re
 
 import itables
+from conftest import load_script
 
 from analysis import paths
 
@@ -23,11 +23,7 @@ def _manifest() -> dict:
 
 
 def _fixes():
-    path = paths.ROOT / "book" / "_ext" / "dtt_html_fixes.py"
-    spec = importlib.util.spec_from_file_location("dtt_html_fixes", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(paths.ROOT / "book" / "_ext" / "dtt_html_fixes.py")
 
 
 def test_built_for_the_installed_itables():

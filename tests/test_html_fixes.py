@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
+
+from conftest import load_script
 
 from analysis import paths
 
 
 def _fixes():
-    path = paths.ROOT / "book" / "_ext" / "dtt_html_fixes.py"
-    spec = importlib.util.spec_from_file_location("dtt_html_fixes", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(paths.ROOT / "book" / "_ext" / "dtt_html_fixes.py")
 
 
 HEAD = """<script>DOCUMENTATION_OPTIONS.search_as_you_type = {on};</script>

@@ -43,6 +43,38 @@ def _parse(path: Path) -> _Page:
     return page
 
 
+def missing_target(site: Path, target: Path, fragment: str = "", *, unbuilt=()) -> str | None:
+    """What is missing for a link to ``target`` (a resolved path) and ``fragment`` in ``site``.
+
+    Returns ``"outside the site"``, ``"no file"`` or ``"no anchor"`` (the HTML page has no
+    such ``id``, nor an ``<a name>``), or None when the link resolves, or points into a
+    release under ``v/`` that ``site`` does not hold (no ``v/`` at all: ``make book`` without
+    ``make versions``; or a version of ``unbuilt``).
+    """
+    site = Path(site).resolve()
+    if target.is_dir():
+        target = target / "index.html"
+    if site not in target.parents and target != site:
+        return "outside the site"
+    head = target.relative_to(site).parts[:2]
+    if head[:1] == ("v",) and (not (site / "v").is_dir() or head[1:] and head[1] in set(unbuilt)):
+        return None  # releases are published by `make versions` (tests/test_versions.py)
+    if not target.is_file():
+        return "no file"
+    if fragment and target.suffix == ".html" and fragment not in _parse(target).ids:
+        return "no anchor"
+    return None
+
+
+def unbuilt_releases(site: Path, data_dir: Path) -> set[str]:
+    """Releases of ``data_dir``'s history (``releases.csv``) with no site under ``site/v/``
+    (a test repository holds the tags of its own releases only)."""
+    from analysis.publish.releases import read_releases
+
+    built = {p.parent.name for p in Path(site).glob("v/*/index.html")}
+    return set(read_releases(data_dir)["version"]) - built
+
+
 def broken_links(site: Path | str, *, unbuilt=()) -> list[str]:
     """Every internal link of ``site`` whose file or anchor is missing (``"page: link"``).
 
@@ -61,7 +93,6 @@ def broken_links(site: Path | str, *, unbuilt=()) -> list[str]:
         internal link resolves.
     """
     site = Path(site).resolve()
-    releases = (site / "v").is_dir()
     _parse.cache_clear()
     problems = []
     for page in sorted(site.rglob("*.html")):
@@ -76,20 +107,9 @@ def broken_links(site: Path | str, *, unbuilt=()) -> list[str]:
             if not parts.path and not parts.fragment:
                 continue
             target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
-            if target.is_dir():
-                target = target / "index.html"
-            if site not in target.parents and target != site:
-                problems.append(f"{rel}: {link} (outside the site)")
-                continue
-            head = target.relative_to(site).parts[:2]
-            if head[:1] == ("v",) and (not releases or head[1:] and head[1] in set(unbuilt)):
-                continue  # releases are published by `make versions` (tests/test_versions.py)
-            if not target.is_file():
-                problems.append(f"{rel}: {link} (no file)")
-                continue
-            fragment = unquote(parts.fragment)
-            if fragment and target.suffix == ".html" and fragment not in _parse(target).ids:
-                problems.append(f"{rel}: {link} (no anchor)")
+            problem = missing_target(site, target, unquote(parts.fragment), unbuilt=unbuilt)
+            if problem:
+                problems.append(f"{rel}: {link} ({problem})")
     return problems
 
 

@@ -43,6 +43,7 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 from conftest import CHAPTERS
+from linkcheck import missing_target, unbuilt_releases
 
 from analysis import paths
 
@@ -93,14 +94,6 @@ def serve(folder: Path):
     finally:
         httpd.shutdown()
         httpd.server_close()
-
-
-def unbuilt_releases(site: Path, data_dir: Path) -> set[str]:
-    """Releases of ``data_dir``'s history that have no site under ``site/v/``."""
-    from analysis.publish.releases import read_releases
-
-    built = {p.parent.name for p in site.glob("v/*/index.html")}
-    return set(read_releases(data_dir)["version"]) - built
 
 
 @pytest.fixture(scope="module")
@@ -527,11 +520,9 @@ def test_no_broken_images(pages):
         assert broken == [], f"{name}: broken images {broken}"
 
 
-def _ids(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
-
-
 def test_internal_links_and_fragments_resolve(pages, server, site_repo, archive):
+    """Every link to the served sites that a page shows (those drawn by scripts too, such as
+    the interactive tables'), checked by tests/linkcheck.py's rule for a link."""
     base, site = server
     sites = {base: (site, unbuilt_releases(site, site_repo / "data"))}
     if archive is not None:
@@ -545,23 +536,9 @@ def test_internal_links_and_fragments_resolve(pages, server, site_repo, archive)
             site, unbuilt = sites[served]
             checked.add(href)
             url, fragment = urldefrag(href)
-            rel = unquote(urlparse(url).path).lstrip("/") or "index.html"
-            head = rel.split("/")[:2]
-            if head[0] == "v" and (not (site / "v").is_dir() or head[1:] and head[1] in unbuilt):
-                continue  # releases are published by `make versions` (tests/test_versions.py)
-            target = site / rel
-            if target.is_dir():
-                target = target / "index.html"
-            if not target.is_file():
-                missing.append(f"{name}: {href} (no file)")
-                continue
-            if fragment and target.suffix == ".html":
-                import html as h
-
-                anchor = h.escape(unquote(fragment), quote=True)
-                text = _ids(target)
-                if f'id="{anchor}"' not in text and f"id='{anchor}'" not in text:
-                    missing.append(f"{name}: {href} (no anchor)")
+            target = (site / unquote(urlparse(url).path).lstrip("/")).resolve()
+            if problem := missing_target(site, target, unquote(fragment), unbuilt=unbuilt):
+                missing.append(f"{name}: {href} ({problem})")
     assert missing == [], "\n".join(missing)
     assert any("/downloads/results.csv" in link for link in checked)
     if archive is not None:  # the archived pages' own links were followed too

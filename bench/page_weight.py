@@ -22,17 +22,15 @@ from __future__ import annotations
 
 import argparse
 import collections
-import functools
 import gzip
-import os
-import shutil
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from local_site import chromium_path, serve  # noqa: E402  (a script, not part of the package)
+
 SITE = ROOT / "book" / "_build" / "html"
 
 #: Lighthouse's emulated screens (CSS px) and device pixel ratios.
@@ -42,20 +40,10 @@ SCREENS = {
 }
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 def _chromium() -> str:
-    for candidate in (
-        os.environ.get("CHROMIUM_PATH"),
-        shutil.which("chromium"),
-        "/usr/bin/chromium",
-    ):
-        if candidate and Path(candidate).exists():
-            return candidate
-    sys.exit("page_weight: no Chromium (apt-get install chromium, or set CHROMIUM_PATH)")
+    return chromium_path() or sys.exit(
+        "page_weight: no Chromium (apt-get install chromium, or set CHROMIUM_PATH)"
+    )
 
 
 def _pages(site: Path) -> list[str]:
@@ -181,15 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.site / "intro.html").is_file():
         sys.exit(f"page_weight: no built site in {args.site} (run make book)")
-    handler = functools.partial(_Quiet, directory=str(args.site))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
-    try:
+    with serve(args.site) as base:
         loads = weigh(base, _pages(args.site), "desktop" if args.desktop else "mobile")
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
     return 1 if report(loads, base, args.top, args.budget * 1e6) else 0
 
 

@@ -26,26 +26,25 @@ screenshots of every visit are saved (see :func:`screenshot_dir`).
 
 from __future__ import annotations
 
-import functools
 import io
 import itertools
 import os
-import shutil
 import subprocess
 import tarfile
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
-from conftest import CHAPTERS
+from conftest import CHAPTERS, load_script
 from linkcheck import missing_target, unbuilt_releases
 
 from analysis import paths
+
+#: scripts/local_site.py: the Chromium executable, and a built site served locally.
+_local = load_script(paths.ROOT / "scripts" / "local_site.py")
+chromium_path, serve = _local.chromium_path, _local.serve
 
 pytestmark = pytest.mark.slow
 
@@ -60,40 +59,9 @@ FLAGS = [
 ]
 
 
-def chromium_path() -> str | None:
-    """The Chromium executable: ``$CHROMIUM_PATH``, else ``chromium`` on PATH."""
-    for candidate in (
-        os.environ.get("CHROMIUM_PATH"),
-        shutil.which("chromium"),
-        "/usr/bin/chromium",
-    ):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
-
-
 def built_site() -> bool:
     """True when ``DTT_BUILT_SITE=1``: check this repository's own built site."""
     return os.environ.get("DTT_BUILT_SITE") == "1"
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest output clean
-        pass
-
-
-@contextmanager
-def serve(folder: Path):
-    """Serve ``folder`` on 127.0.0.1 (a free port) while in the block; yields its URL."""
-    handler = functools.partial(_Quiet, directory=str(folder))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -106,6 +106,24 @@ def repo(tmp_path_factory):
     return root
 
 
+def change_an_ae_count(data, regimens=None) -> str:
+    """Change the first analysed adverse-event count of an arm of ``regimens`` (default: any
+    single combination, not a mixed arm) in ``data/outcomes.csv``: its events become 0, or
+    its total when they were 0. Returns the arm's regimen."""
+    outcomes = pd.read_csv(data / "outcomes.csv", dtype=str, keep_default_na=False)
+    arms = pd.read_csv(data / "arms.csv", dtype=str, keep_default_na=False)
+    chosen = arms["regimen"].isin(regimens) if regimens else arms["regimen"] != "mixed"
+    row = outcomes.index[
+        (outcomes["outcome"] == "ae")
+        & outcomes["arm_id"].isin(arms.loc[chosen, "arm_id"])
+        & (outcomes["analysed"] == "true")
+    ][0]
+    events = int(outcomes.at[row, "events"])
+    outcomes.at[row, "events"] = "0" if events else outcomes.at[row, "total"]
+    outcomes.to_csv(data / "outcomes.csv", index=False, lineterminator="\n")
+    return arms.set_index("arm_id").at[outcomes.at[row, "arm_id"], "regimen"]
+
+
 #: The combination whose adverse-event count differs between the two releases of
 #: ``releases``.
 REGIMEN = "VDZ+UST"
@@ -196,17 +214,7 @@ def releases(tmp_path_factory):
     _commit_and_tag(root, first)
     old_rate = _ae_rate(root)
 
-    outcomes = pd.read_csv(root / "data" / "outcomes.csv", dtype=str, keep_default_na=False)
-    arms = pd.read_csv(root / "data" / "arms.csv", dtype=str, keep_default_na=False)
-    arm = arms.loc[arms["regimen"] == REGIMEN, "arm_id"]
-    row = outcomes.index[
-        (outcomes["outcome"] == "ae")
-        & outcomes["arm_id"].isin(arm)
-        & (outcomes["analysed"] == "true")
-    ][0]
-    total = int(outcomes.at[row, "total"])
-    outcomes.at[row, "events"] = str(total if int(outcomes.at[row, "events"]) < total else 0)
-    outcomes.to_csv(root / "data" / "outcomes.csv", index=False, lineterminator="\n")
+    change_an_ae_count(root / "data", {REGIMEN})
     second = _release(root, "2026-12-03")
     _commit_and_tag(root, second)
     new_rate = _ae_rate(root)

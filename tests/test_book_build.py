@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import CHAPTERS, build, page, page_text, site_digest
+from conftest import CHAPTERS, build, change_an_ae_count, page, page_text, site_digest
 
 pytestmark = pytest.mark.slow
 
@@ -89,19 +89,7 @@ def test_two_clean_builds_of_the_same_sources_give_the_same_site(repo):
 
 
 def test_changed_count_and_hostile_text_change_the_site(repo):
-    outcomes = pd.read_csv(repo / "data" / "outcomes.csv", dtype=str, keep_default_na=False)
-    arms = pd.read_csv(repo / "data" / "arms.csv", dtype=str, keep_default_na=False)
-    single = set(arms.loc[arms["regimen"] != "mixed", "arm_id"])
-    row = outcomes.index[
-        (outcomes["outcome"] == "ae")
-        & outcomes["arm_id"].isin(single)
-        & (outcomes["analysed"] == "true")
-    ][0]
-    total = int(outcomes.at[row, "total"])
-    old_events = int(outcomes.at[row, "events"])
-    new_events = 0 if old_events else total
-    outcomes.at[row, "events"] = str(new_events)
-    outcomes.to_csv(repo / "data" / "outcomes.csv", index=False)
+    regimen = change_an_ae_count(repo / "data")
     studies = pd.read_csv(repo / "data" / "studies.csv", dtype=str, keep_default_na=False)
     hostile = '<script>alert("x")</script> <b>bold</b> {glue:text}`n_studies` **md**'
     studies.at[0, "citation"] = hostile
@@ -117,7 +105,6 @@ def test_changed_count_and_hostile_text_change_the_site(repo):
     import analysis as an
 
     syn = an.synthesise(an.load_dataset(repo / "data"), "ae")
-    regimen = arms.set_index("arm_id").at[outcomes.at[row, "arm_id"], "regimen"]
     table = an.summary_table(syn)
     shown = table[table["Regimen"].str.split().str[0] == regimen].iloc[0]
     assert str(shown["Events"]) == str(syn.pools[regimen].events_total)

@@ -70,17 +70,6 @@ INPUTS = (
 _NOT_INPUTS = ("_build", "__pycache__", "*.ipynb", ".jupyter_cache")
 
 
-def _not_inputs(top: Path):
-    """``copytree`` ignore: outputs, and ``top/combinations/`` (pages a stock build wrote)."""
-    outputs = shutil.ignore_patterns(*_NOT_INPUTS)
-
-    def ignore(folder, names):
-        skipped = outputs(folder, names)
-        return skipped | ({GENERATED} if Path(folder) == top else set())
-
-    return ignore
-
-
 def copy_inputs(root: Path, dest: Path) -> Path:
     """Copy the build's :data:`INPUTS` from ``root`` to ``dest`` (no outputs, no caches).
 
@@ -90,7 +79,7 @@ def copy_inputs(root: Path, dest: Path) -> Path:
     for name in INPUTS:
         src = root / name
         if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=_not_inputs(src))
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(*_NOT_INPUTS))
         elif src.exists():
             shutil.copy2(src, dest / name)
     return dest

@@ -54,3 +54,10 @@ def test_build_outputs_do_not_count_as_inputs(tmp_path):
     (tmp_path / "book" / "_build" / "html").mkdir(parents=True)
     (tmp_path / "book" / "_build" / "html" / "intro.html").write_text("<html/>")
     assert build_book.fingerprint(tmp_path) == before
+    # pages a stock `jupyter-book build book` generated (book/_ext/dtt_generated_pages.py)
+    (tmp_path / "book" / "combinations").mkdir()
+    (tmp_path / "book" / "combinations" / "a-b.md").write_text("# A+B\n")
+    assert build_book.fingerprint(tmp_path) == before
+    (tmp_path / "book" / "_static" / "combinations").mkdir(parents=True)
+    (tmp_path / "book" / "_static" / "combinations" / "x.css").write_text("a {}")
+    assert build_book.fingerprint(tmp_path)["config"] != before["config"]  # only that folder

@@ -1,7 +1,8 @@
 """Two releases built from their tags: an old release keeps its own numbers (slow).
 
-In a throw-away git repository (a copy of this one), release 3.0.0 is cut and tagged, an
-adverse-event count is then changed and release 3.1.0 cut and tagged, and
+In a throw-away git repository (a copy of this one), a major release is cut and tagged (the
+next after the real history's latest), an adverse-event count is then changed and a minor
+release cut and tagged, and
 ``scripts/build_versions.py`` builds both from their tags after ``make book``'s build of
 the latest. The old release must still show its own pooled rate, say that it is not the
 latest (linking to it), and give a cite URL that resolves inside the built site. The

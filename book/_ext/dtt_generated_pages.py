@@ -12,6 +12,10 @@ not rewritten (Sphinx does not re-execute it).
 
 from pathlib import Path
 
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
 #: The folder of generated pages, relative to the book (the ``_toc.yml`` glob).
 FOLDER = "combinations"
 
@@ -27,8 +31,7 @@ def write_pages(app, config):
     from analysis.publish.chapters.combinations import write_combination_pages
 
     written = write_combination_pages(load_dataset(), srcdir / FOLDER)
-    for name in written:
-        print(f"dtt_generated_pages: {name.relative_to(srcdir)}")
+    logger.info("dtt_generated_pages: %d combination pages in %s/", len(written), FOLDER)
 
 
 def setup(app):

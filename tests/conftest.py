@@ -108,8 +108,9 @@ def repo(tmp_path_factory):
 
 def change_an_ae_count(data, regimens=None) -> str:
     """Change the first analysed adverse-event count of an arm of ``regimens`` (default: any
-    single combination, not a mixed arm) in ``data/outcomes.csv``: its events become 0, or
-    its total when they were 0. Returns the arm's regimen."""
+    single combination, not a mixed arm) in ``data/outcomes.csv``: its events become its
+    total, or 0 when they were the total (so the pool keeps events and a rate, never "0 of
+    N" from a rate). Returns the arm's regimen."""
     outcomes = pd.read_csv(data / "outcomes.csv", dtype=str, keep_default_na=False)
     arms = pd.read_csv(data / "arms.csv", dtype=str, keep_default_na=False)
     chosen = arms["regimen"].isin(regimens) if regimens else arms["regimen"] != "mixed"
@@ -118,8 +119,8 @@ def change_an_ae_count(data, regimens=None) -> str:
         & outcomes["arm_id"].isin(arms.loc[chosen, "arm_id"])
         & (outcomes["analysed"] == "true")
     ][0]
-    events = int(outcomes.at[row, "events"])
-    outcomes.at[row, "events"] = "0" if events else outcomes.at[row, "total"]
+    total = outcomes.at[row, "total"]
+    outcomes.at[row, "events"] = "0" if outcomes.at[row, "events"] == total else total
     outcomes.to_csv(data / "outcomes.csv", index=False, lineterminator="\n")
     return arms.set_index("arm_id").at[outcomes.at[row, "arm_id"], "regimen"]
 
